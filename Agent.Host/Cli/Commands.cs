@@ -1,0 +1,13 @@
+using System.CommandLine;
+
+namespace Agent.Host.Cli;
+
+/// <summary>The subcommands of `agent`, in the order --help lists them.</summary>
+internal static class Commands
+{
+    /// <summary>Every subcommand. Each command lives in its own file and exposes a static Create().</summary>
+    public static IEnumerable<Command> All()
+    {
+        yield break;
+    }
+}

@@ -1,0 +1,3 @@
+using Agent.Host.Cli;
+
+return await AgentCli.RunAsync(args);
