@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Net.Sockets;
 
@@ -81,26 +80,16 @@ internal sealed class FramedConnection : IDisposable
         {
             return null;
         }
-        uint length = BinaryPrimitives.ReadUInt32LittleEndian(_receive);
-        if (length < 1)
-        {
-            throw new EnvProtocolException($"{Peer} sent a message with length 0 at byte 0 (while waiting for {waitingFor})");
-        }
-        if (length > (uint)max - 4)
-        {
-            throw new EnvProtocolException(
-                $"{Peer} sent a message of {(ulong)length + 4} bytes, more than the maximum {max} (while waiting for {waitingFor}; not an AgentRnn env?)",
-                EnvErrorCode.TooLarge);
-        }
-        int total = (int)length + 4;
+        (MessageType type, int payloadLength) = MessageCodec.ReadHeader(_receive, max, Peer, waitingFor);
+        int total = payloadLength + EnvProtocol.HeaderSize;
         if (_receive.Length < total)
         {
             // Grown only up to the capped size above, and kept for later messages.
             Array.Resize(ref _receive, Math.Min(max, Math.Max(total, _receive.Length * 2)));
         }
-        _payloadLength = total - EnvProtocol.HeaderSize;
+        _payloadLength = payloadLength;
         ReceiveExactly(_receive.AsSpan(EnvProtocol.HeaderSize, _payloadLength), start, waitingFor, allowCleanClose: false);
-        return (MessageType)_receive[4];
+        return type;
     }
 
     private bool ReceiveExactly(Span<byte> into, long start, string waitingFor, bool allowCleanClose)

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
 using Agent.Core;
@@ -18,6 +19,33 @@ internal static class MessageCodec
     private const byte KindDict = 4;
     private const byte ResetHasSeed = 1;
     private const byte ResetHasMask = 2;
+
+    // ------------------------------------------------------------------------------------------ framing
+
+    /// <summary>
+    /// Checks a 5-byte frame header against <paramref name="maxMessage"/> (header included) before anything is
+    /// allocated for the payload; returns the type and the payload length.
+    /// </summary>
+    public static (MessageType Type, int PayloadLength) ReadHeader(ReadOnlySpan<byte> header, int maxMessage, string peer, string waitingFor)
+    {
+        uint length = BinaryPrimitives.ReadUInt32LittleEndian(header);
+        if (length < 1)
+        {
+            throw new EnvProtocolException($"{peer} sent a message with length 0 at byte 0 (while waiting for {waitingFor})");
+        }
+        if (length > (uint)maxMessage - 4)
+        {
+            throw new EnvProtocolException(
+                $"{peer} sent a message of {(ulong)length + 4} bytes, more than the maximum {maxMessage} (while waiting for {waitingFor}; not an AgentRnn env?)",
+                EnvErrorCode.TooLarge);
+        }
+        byte type = header[4];
+        if (type < (byte)MessageType.Hello || type > (byte)MessageType.Error)
+        {
+            throw new EnvProtocolException($"{peer} sent unknown message type {type} at byte 4 (while waiting for {waitingFor}; not an AgentRnn env?)", EnvErrorCode.Unexpected);
+        }
+        return ((MessageType)type, (int)length - 1);
+    }
 
     // ------------------------------------------------------------------------------------------ HELLO
 
