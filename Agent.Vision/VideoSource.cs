@@ -99,6 +99,11 @@ public sealed class VideoSource : IDisposable
         try
         {
             NativeMethods.ThrowIfFailed(NativeMethods.videoio_VideoCapture_info(handle, out NativeVideoInfo info));
+            // FFmpeg's tty demuxer renders any text file as ANSI art; that is never a recorded video.
+            if (FourCc.Decode(info.FourCc) == "ansi")
+            {
+                throw new VideoException(pathOrUrl, "not a video FFmpeg can read (it is text, which FFmpeg would only render as ANSI art)");
+            }
             if (info.Width <= 0 || info.Height <= 0)
             {
                 throw new VideoException(pathOrUrl, $"the video stream reports an unusable frame size {info.Width}x{info.Height}");
