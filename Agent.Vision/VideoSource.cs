@@ -73,7 +73,8 @@ public sealed class VideoSource : IDisposable
         ArgumentNullException.ThrowIfNull(pathOrUrl);
         options ??= new VideoSourceOptions();
         options.Format.BytesPerPixel();
-        if (!pathOrUrl.Contains("://", StringComparison.Ordinal))
+        bool isUrl = pathOrUrl.Contains("://", StringComparison.Ordinal);
+        if (!isUrl)
         {
             var file = new FileInfo(pathOrUrl);
             if (Directory.Exists(pathOrUrl))
@@ -92,7 +93,9 @@ public sealed class VideoSource : IDisposable
         NativeStatus status = NativeMethods.videoio_VideoCapture_open(pathOrUrl, out nint raw);
         if (status == NativeStatus.CannotOpen)
         {
-            throw new VideoException(pathOrUrl, "not a video FFmpeg can read (unknown container or codec, or a damaged header)");
+            throw new VideoException(pathOrUrl, isUrl
+                ? "cannot open the stream (unreachable, or not a video FFmpeg can read)"
+                : "not a video FFmpeg can read (unknown container or codec, or a damaged header)");
         }
         NativeMethods.ThrowIfFailed(status);
         var handle = new VideoCaptureHandle(raw);

@@ -204,6 +204,14 @@ public sealed class VideoSourceTests : IDisposable
         Assert.Null(e.FrameIndex);
     }
 
+    [Fact]
+    public void Open_UnreachableStreamUrl_ThrowsNamingIt()
+    {
+        const string Url = "http://127.0.0.1:9/clip.mp4";
+        var e = Assert.Throws<VideoException>(() => VideoSource.Open(Url));
+        Assert.Equal($"{Url}: cannot open the stream (unreachable, or not a video FFmpeg can read)", e.Message);
+    }
+
     [Theory]
     [InlineData("MJPG", ".avi")]
     [InlineData("XVID", ".avi")]
