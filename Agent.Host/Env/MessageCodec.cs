@@ -519,7 +519,7 @@ internal static class MessageCodec
 
     private static ReadOnlySpan<byte> ReadJsonBytes(ref WireReader r, string what)
     {
-        uint n = r.U32($"{what} length");
+        uint n = r.U32(what); // not an interpolated name: this runs on every step and must not allocate
         return r.Bytes(n, what);
     }
 

@@ -78,26 +78,32 @@ public sealed class SocketVectorEnv : IVectorEnv
         }
     }
 
+    // A blocking connect on a pool thread, abandoned (socket closed) at the deadline. Not ConnectAsync or a
+    // non-blocking connect: .NET then switches the descriptor to non-blocking mode for good and emulates every later
+    // blocking call with allocations, which the step loop must not make.
     private static void ConnectWithin(Socket socket, EndPoint endPoint, TimeSpan timeout, string peer)
     {
-        using var cts = new CancellationTokenSource(timeout);
+        Task connect = Task.Run(() => socket.Connect(endPoint));
+        bool done;
         try
         {
-            socket.ConnectAsync(endPoint, cts.Token).AsTask().GetAwaiter().GetResult();
+            done = connect.Wait(timeout);
         }
-        catch (OperationCanceledException)
+        catch (AggregateException e) when (e.InnerException is SocketException se)
         {
-            throw new EnvException($"{peer}: no connection within {timeout.TotalSeconds:0.###} s");
-        }
-        catch (SocketException e)
-        {
-            string why = e.SocketErrorCode switch
+            string why = se.SocketErrorCode switch
             {
                 SocketError.ConnectionRefused => "connection refused (is the env server running?)",
                 SocketError.AddressNotAvailable or SocketError.AddressFamilyNotSupported => "address not available",
-                _ => e.Message,
+                _ => se.Message,
             };
-            throw new EnvException($"could not connect to {peer}: {why}", null, e);
+            throw new EnvException($"could not connect to {peer}: {why}", null, se);
+        }
+        if (!done)
+        {
+            socket.Dispose();
+            connect.ContinueWith(t => t.Exception, TaskScheduler.Default);
+            throw new EnvException($"{peer}: no connection within {timeout.TotalSeconds:0.###} s");
         }
     }
 
