@@ -9,5 +9,6 @@ internal static class Commands
     public static IEnumerable<Command> All()
     {
         yield return ProbeCommand.Create();
+        yield return InspectCommand.Create();
     }
 }
