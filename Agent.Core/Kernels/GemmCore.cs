@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Agent.Core.Kernels;
 
 /// <summary>
@@ -8,6 +10,12 @@ namespace Agent.Core.Kernels;
 /// </summary>
 internal static unsafe class GemmCore
 {
+    // Reduction slice length: a (MaxDepth, 16) slice of a B panel is 48 KB.
+    private const int MaxDepth = 768;
+
+    // A zero bias for the slices after the first.
+    private static readonly float* Zeros = AllocateZeros();
+
     /// <summary>One multiplication, kept on the caller's stack while the pool runs it.</summary>
     internal struct Job
     {
@@ -63,26 +71,44 @@ internal static unsafe class GemmCore
     {
         nint panelStride = (nint)job.K * MicroKernel.Cols;
         int end = Math.Min(job.N, q1 * MicroKernel.Cols);
-        for (int i = r0; i < r1; i += MicroKernel.Rows)
+        if (r1 - r0 == 1)
         {
-            int rows = Math.Min(MicroKernel.Rows, r1 - i);
-            float* a = job.A + i * job.Lda;
-            float* c = job.C + i * job.Ldc;
-            if (rows == 1)
+            // One row reads each weight once whatever the order: the GEMV tile over four panels at a time.
+            for (int q = q0; q < q1; q += MicroKernel.RowPanels)
             {
-                for (int q = q0; q < q1; q += MicroKernel.RowPanels)
-                {
-                    int col = q * MicroKernel.Cols;
-                    MicroKernel.Row(job.Fma, a, job.B + q * panelStride, panelStride, job.K, c + col, Math.Min(end - col, MicroKernel.Cols * MicroKernel.RowPanels), job.Bias + col, job.Accumulate, job.Relu);
-                }
-                continue;
+                int col = q * MicroKernel.Cols;
+                MicroKernel.Row(job.Fma, job.A + r0 * job.Lda, job.B + q * panelStride, panelStride, job.K, job.C + r0 * job.Ldc + col, Math.Min(end - col, MicroKernel.Cols * MicroKernel.RowPanels), job.Bias + col, job.Accumulate, job.Relu);
             }
+            return;
+        }
+        // Long reductions go in slices of at most MaxDepth, panel by panel, so one slice of a B panel stays in L1/L2
+        // while every row block of the item passes over it (B is then read from memory once per item, not once per
+        // six rows). The bias joins the first slice and the ReLU the last.
+        int slices = (job.K + MaxDepth - 1) / MaxDepth;
+        int depth = (job.K + slices - 1) / slices;
+        for (int p0 = 0; p0 < job.K; p0 += depth)
+        {
+            int kc = Math.Min(depth, job.K - p0);
+            bool first = p0 == 0;
+            bool relu = job.Relu && p0 + kc == job.K;
             for (int q = q0; q < q1; q++)
             {
                 int col = q * MicroKernel.Cols;
-                MicroKernel.Tile(job.Fma, a, job.Lda, rows, job.B + q * panelStride, job.K, c + col, job.Ldc, Math.Min(end - col, MicroKernel.Cols), job.Bias + col, job.Accumulate, job.Relu);
+                float* b = job.B + q * panelStride + (nint)p0 * MicroKernel.Cols;
+                float* bias = first ? job.Bias + col : Zeros;
+                for (int i = r0; i < r1; i += MicroKernel.Rows)
+                {
+                    MicroKernel.Tile(job.Fma, job.A + i * job.Lda + p0, job.Lda, Math.Min(MicroKernel.Rows, r1 - i), b, kc, job.C + i * job.Ldc + col, job.Ldc, Math.Min(end - col, MicroKernel.Cols), bias, !first || job.Accumulate, relu);
+                }
             }
         }
+    }
+
+    private static float* AllocateZeros()
+    {
+        void* zeros = NativeMemory.AlignedAlloc(MicroKernel.Cols * sizeof(float), 32);
+        NativeMemory.Clear(zeros, MicroKernel.Cols * sizeof(float));
+        return (float*)zeros;
     }
 
     private static void Execute(void* state, int item, int slot)
