@@ -10,5 +10,7 @@ internal static class Commands
     {
         yield return ProbeCommand.Create();
         yield return InspectCommand.Create();
+        yield return RunCommand.Create();
+        yield return DevicesCommand.Create();
     }
 }
