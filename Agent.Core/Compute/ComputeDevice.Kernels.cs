@@ -1,0 +1,154 @@
+using Agent.Core.Kernels;
+
+namespace Agent.Core.Compute;
+
+public abstract partial class ComputeDevice
+{
+    /// <summary>
+    /// c (m, n) = act(a (m, k) · bᵀ + bias [+ c]), where b is (n, k) row-major — PyTorch's Linear weight layout —
+    /// and bias is (n) or empty. With <paramref name="accumulate"/> the previous c is added before the activation.
+    /// </summary>
+    public void Gemm(DeviceView<float> a, DeviceView<float> b, DeviceView<float> bias, DeviceView<float> c, int m, int n, int k, bool accumulate = false, Activation activation = Activation.None)
+    {
+        ThrowIfDisposed();
+        if (m <= 0 || n <= 0 || k <= 0)
+        {
+            throw new ArgumentException($"GEMM sizes must be positive: m={m} n={n} k={k}");
+        }
+        Require(a, nameof(a), (long)m * k);
+        Require(b, nameof(b), (long)n * k);
+        RequireOptional(bias, nameof(bias), n);
+        Require(c, nameof(c), (long)m * n);
+        CheckActivation(activation);
+        GemmCore(a, b, bias, c, m, n, k, accumulate, activation);
+    }
+
+    /// <summary>
+    /// y (batch, out, oh, ow) = act(conv(x (batch, in, h, w), weight (out, in, kh, kw)) + bias (out)), bias optional.
+    /// </summary>
+    public void Conv2d(DeviceView<float> x, DeviceView<float> weight, DeviceView<float> bias, DeviceView<float> y, ConvGeometry geometry, int batch, Activation activation = Activation.None)
+    {
+        CheckConv(weight, bias, y, geometry, batch, activation);
+        Require(x, nameof(x), (long)batch * geometry.InputSize);
+        Conv2dCore(x, weight, bias, y, geometry, batch, activation);
+    }
+
+    /// <summary>
+    /// As <see cref="Conv2d(DeviceView{float}, DeviceView{float}, DeviceView{float}, DeviceView{float}, ConvGeometry, int, Activation)"/>
+    /// on uint8 frames x (batch, in, h, w), each pixel multiplied by <paramref name="inputScale"/> (1/255 for
+    /// [0, 1] inputs) on the device, so a step uploads the raw frame once.
+    /// </summary>
+    public void Conv2d(DeviceView<byte> x, float inputScale, DeviceView<float> weight, DeviceView<float> bias, DeviceView<float> y, ConvGeometry geometry, int batch, Activation activation = Activation.None)
+    {
+        CheckConv(weight, bias, y, geometry, batch, activation);
+        Require(x, nameof(x), (long)batch * geometry.InputSize);
+        Conv2dCore(x, inputScale, weight, bias, y, geometry, batch, activation);
+    }
+
+    /// <summary>
+    /// Runs an LSTM layer's recurrence over <paramref name="steps"/> time steps for <paramref name="batch"/> streams
+    /// (gate order i, f, g, o). inputGates is (steps, batch, 4H) = x·W_ihᵀ + b_ih, precomputed with one
+    /// <see cref="Gemm"/> over all steps; hiddenWeightT is W_hh transposed, (H, 4H); hiddenBias is b_hh (4H) or empty.
+    /// h and c are (batch, H), read as the state before the first step and left as the state after the last.
+    /// episodeStarts is (steps, batch) or empty: before step t the state of stream b is multiplied by
+    /// (1 − episodeStarts[t, b]). output is (steps, batch, H), the new h of every step. inputGates is not modified.
+    /// </summary>
+    public void LstmSequence(DeviceView<float> inputGates, DeviceView<float> hiddenWeightT, DeviceView<float> hiddenBias, DeviceView<float> h, DeviceView<float> c, DeviceView<float> episodeStarts, DeviceView<float> output, int steps, int batch, int hidden)
+    {
+        CheckRecurrence(inputGates, hiddenWeightT, hiddenBias, h, episodeStarts, output, steps, batch, hidden, 4);
+        Require(c, nameof(c), (long)batch * hidden);
+        LstmSequenceCore(inputGates, hiddenWeightT, hiddenBias, h, c, episodeStarts, output, steps, batch, hidden);
+    }
+
+    /// <summary>
+    /// Runs a GRU layer's recurrence (gate order r, z, n; n = tanh(x_n + r·(W_hn h + b_hn))) over
+    /// <paramref name="steps"/> steps. inputGates is (steps, batch, 3H) = x·W_ihᵀ + b_ih; hiddenWeightT is W_hh
+    /// transposed, (H, 3H); hiddenBias is b_hh (3H) or empty; h is (batch, H), updated in place; episodeStarts
+    /// and output as in <see cref="LstmSequence"/>.
+    /// </summary>
+    public void GruSequence(DeviceView<float> inputGates, DeviceView<float> hiddenWeightT, DeviceView<float> hiddenBias, DeviceView<float> h, DeviceView<float> episodeStarts, DeviceView<float> output, int steps, int batch, int hidden)
+    {
+        CheckRecurrence(inputGates, hiddenWeightT, hiddenBias, h, episodeStarts, output, steps, batch, hidden, 3);
+        GruSequenceCore(inputGates, hiddenWeightT, hiddenBias, h, episodeStarts, output, steps, batch, hidden);
+    }
+
+    /// <summary>GEMM on checked arguments; see <see cref="Gemm"/>.</summary>
+    protected abstract void GemmCore(DeviceView<float> a, DeviceView<float> b, DeviceView<float> bias, DeviceView<float> c, int m, int n, int k, bool accumulate, Activation activation);
+
+    /// <summary>Float convolution on checked arguments.</summary>
+    protected abstract void Conv2dCore(DeviceView<float> x, DeviceView<float> weight, DeviceView<float> bias, DeviceView<float> y, ConvGeometry geometry, int batch, Activation activation);
+
+    /// <summary>uint8 convolution on checked arguments.</summary>
+    protected abstract void Conv2dCore(DeviceView<byte> x, float inputScale, DeviceView<float> weight, DeviceView<float> bias, DeviceView<float> y, ConvGeometry geometry, int batch, Activation activation);
+
+    /// <summary>LSTM recurrence on checked arguments; see <see cref="LstmSequence"/>.</summary>
+    protected abstract void LstmSequenceCore(DeviceView<float> inputGates, DeviceView<float> hiddenWeightT, DeviceView<float> hiddenBias, DeviceView<float> h, DeviceView<float> c, DeviceView<float> episodeStarts, DeviceView<float> output, int steps, int batch, int hidden);
+
+    /// <summary>GRU recurrence on checked arguments; see <see cref="GruSequence"/>.</summary>
+    protected abstract void GruSequenceCore(DeviceView<float> inputGates, DeviceView<float> hiddenWeightT, DeviceView<float> hiddenBias, DeviceView<float> h, DeviceView<float> episodeStarts, DeviceView<float> output, int steps, int batch, int hidden);
+
+    private void CheckConv(DeviceView<float> weight, DeviceView<float> bias, DeviceView<float> y, ConvGeometry geometry, int batch, Activation activation)
+    {
+        ThrowIfDisposed();
+        if (geometry.InChannels == 0)
+        {
+            throw new ArgumentException("conv geometry is unset");
+        }
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
+        Require(weight, nameof(weight), geometry.WeightSize);
+        RequireOptional(bias, nameof(bias), geometry.OutChannels);
+        Require(y, nameof(y), (long)batch * geometry.OutputSize);
+        CheckActivation(activation);
+    }
+
+    private void CheckRecurrence(DeviceView<float> inputGates, DeviceView<float> hiddenWeightT, DeviceView<float> hiddenBias, DeviceView<float> h, DeviceView<float> episodeStarts, DeviceView<float> output, int steps, int batch, int hidden, int gates)
+    {
+        ThrowIfDisposed();
+        if (steps <= 0 || batch <= 0 || hidden <= 0)
+        {
+            throw new ArgumentException($"recurrence sizes must be positive: steps={steps} batch={batch} hidden={hidden}");
+        }
+        Require(inputGates, nameof(inputGates), (long)steps * batch * gates * hidden);
+        Require(hiddenWeightT, nameof(hiddenWeightT), (long)hidden * gates * hidden);
+        RequireOptional(hiddenBias, nameof(hiddenBias), gates * hidden);
+        Require(h, nameof(h), (long)batch * hidden);
+        RequireOptional(episodeStarts, nameof(episodeStarts), (long)steps * batch);
+        Require(output, nameof(output), (long)steps * batch * hidden);
+    }
+
+    private void Require<T>(DeviceView<T> view, string name, long needed)
+        where T : unmanaged
+    {
+        if (view.IsEmpty)
+        {
+            throw new ArgumentException($"{name} is empty; needs {needed} elements", name);
+        }
+        RequireOptional(view, name, needed);
+    }
+
+    private void RequireOptional<T>(DeviceView<T> view, string name, long needed)
+        where T : unmanaged
+    {
+        if (view.IsEmpty)
+        {
+            return;
+        }
+        if (!ReferenceEquals(view.Buffer.Device, this))
+        {
+            throw new ArgumentException($"{name} belongs to another device ({view.Buffer.Device.Name}), not {Name}", name);
+        }
+        view.Buffer.ThrowIfDisposed();
+        if (view.Length < needed)
+        {
+            throw new ArgumentException($"{name} holds {view.Length} elements, needs {needed}", name);
+        }
+    }
+
+    private static void CheckActivation(Activation activation)
+    {
+        if (!Enum.IsDefined(activation))
+        {
+            throw new ArgumentOutOfRangeException(nameof(activation), activation, "unknown activation");
+        }
+    }
+}

@@ -1,0 +1,16 @@
+using Agent.Core.Compute;
+using Agent.Core.Compute.Cpu;
+using Xunit.Abstractions;
+
+namespace Agent.Tests.Compute;
+
+public sealed class CpuBackendTests(ITestOutputHelper output) : ComputeBackendContractTests(output), IDisposable
+{
+    private readonly CpuDevice _device = new();
+
+    protected override ComputeDevice Device => _device;
+
+    protected override ComputeDevice CreateDevice() => new CpuDevice();
+
+    public void Dispose() => _device.Dispose();
+}

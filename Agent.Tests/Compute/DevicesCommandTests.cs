@@ -1,0 +1,42 @@
+using System.CommandLine;
+using System.Text.Json;
+using Agent.Core.Compute.OpenCl;
+using Agent.Host.Cli;
+
+namespace Agent.Tests.Compute;
+
+public sealed class DevicesCommandTests
+{
+    [Fact]
+    public async Task Devices_Json_LastLineListsPlatformsAndDevices()
+    {
+        (int code, string stdout) = await RunAsync("devices", "--json");
+        Assert.Equal(0, code);
+        string last = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1];
+        using JsonDocument json = JsonDocument.Parse(last);
+        JsonElement device = json.RootElement.GetProperty("platforms")[0].GetProperty("devices")[0];
+        Assert.Equal(0, device.GetProperty("index").GetInt32());
+        Assert.Equal(OpenClRuntime.Devices()[0].Name, device.GetProperty("name").GetString());
+        Assert.True(device.GetProperty("globalMemoryBytes").GetInt64() > 0);
+    }
+
+    [Fact]
+    public async Task Devices_Table_NamesEveryDeviceWithItsIndex()
+    {
+        (int code, string stdout) = await RunAsync("devices");
+        Assert.Equal(0, code);
+        foreach (OpenClDeviceInfo d in OpenClRuntime.Devices())
+        {
+            Assert.Contains($"device {d.Index}: {d.Name}", stdout);
+        }
+    }
+
+    /// <summary>Runs `devices` on a root holding only that command, as AgentCli would.</summary>
+    private static async Task<(int Code, string Stdout)> RunAsync(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var root = new RootCommand { DevicesCommand.Create() };
+        int code = await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = stdout, Error = new StringWriter(), EnableDefaultExceptionHandler = false });
+        return (code, stdout.ToString());
+    }
+}
