@@ -7,8 +7,25 @@ using Xunit.Abstractions;
 
 namespace Agent.Tests.Host.Label;
 
-public class LabelRunnerTests(ITestOutputHelper output)
+public sealed class LabelRunnerTests(ITestOutputHelper output) : IDisposable
 {
+    private readonly List<string> _directories = [];
+
+    public void Dispose()
+    {
+        foreach (string directory in _directories)
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private string NewDirectory()
+    {
+        string directory = TestVideos.Directory();
+        _directories.Add(directory);
+        return directory;
+    }
+
     private static readonly PreprocessOptions Atari = new();
     private const int ObservationSize = 4 * 84 * 84;
 
@@ -49,7 +66,7 @@ public class LabelRunnerTests(ITestOutputHelper output)
     [Fact]
     public async Task RunAsync_TwoVideos_EveryRowMatchesSteppingTheModelDirectly()
     {
-        string dir = TestVideos.Directory();
+        string dir = NewDirectory();
         string a = TestVideos.Write(dir, "a.avi", 30);
         string b = TestVideos.Write(dir, "b.avi", 45, fps: 30);
         string[] outs = [Path.Combine(dir, "a.jsonl"), Path.Combine(dir, "b.jsonl")];
@@ -78,7 +95,7 @@ public class LabelRunnerTests(ITestOutputHelper output)
     [Fact]
     public async Task RunAsync_CsvSegmentsAndAnnotate_WritesAllThree()
     {
-        string dir = TestVideos.Directory();
+        string dir = NewDirectory();
         string video = TestVideos.Write(dir, "clip.avi", 24);
         string rows = Path.Combine(dir, "out", "clip.csv");
         string segments = Path.Combine(dir, "out", "clip.segments.csv");
@@ -110,7 +127,7 @@ public class LabelRunnerTests(ITestOutputHelper output)
     [Fact]
     public async Task RunAsync_RowsToStdout_WritesOneJsonLinePerFrame()
     {
-        string dir = TestVideos.Directory();
+        string dir = NewDirectory();
         string video = TestVideos.Write(dir, "clip.avi", 10);
         var stdout = new StringWriter();
 
@@ -124,7 +141,7 @@ public class LabelRunnerTests(ITestOutputHelper output)
     [Fact]
     public async Task RunAsync_TruncatedVideo_KeepsEarlierRowsAndNamesTheFrame()
     {
-        string dir = TestVideos.Directory();
+        string dir = NewDirectory();
         string whole = TestVideos.Write(dir, "whole.avi", 60);
         string broken = Path.Combine(dir, "broken.avi");
         byte[] bytes = File.ReadAllBytes(whole);
@@ -145,7 +162,7 @@ public class LabelRunnerTests(ITestOutputHelper output)
     [Fact]
     public async Task RunAsync_UnwritableOutput_FailsBeforeDecoding()
     {
-        string dir = TestVideos.Directory();
+        string dir = NewDirectory();
         string video = TestVideos.Write(dir, "clip.avi", 5);
         string blocker = Path.Combine(dir, "file");
         File.WriteAllText(blocker, "");
@@ -161,7 +178,7 @@ public class LabelRunnerTests(ITestOutputHelper output)
     [InlineData("text.avi", "not a video")]
     public async Task RunAsync_BadVideo_OneLineNamingTheFile(string name, string expected)
     {
-        string dir = TestVideos.Directory();
+        string dir = NewDirectory();
         if (name == "empty.avi")
         {
             File.WriteAllBytes(Path.Combine(dir, name), []);
