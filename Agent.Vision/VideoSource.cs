@@ -73,7 +73,8 @@ public sealed class VideoSource : IDisposable
         ArgumentNullException.ThrowIfNull(pathOrUrl);
         options ??= new VideoSourceOptions();
         options.Format.BytesPerPixel();
-        if (!pathOrUrl.Contains("://", StringComparison.Ordinal))
+        bool isUrl = pathOrUrl.Contains("://", StringComparison.Ordinal);
+        if (!isUrl)
         {
             var file = new FileInfo(pathOrUrl);
             if (Directory.Exists(pathOrUrl))
@@ -92,13 +93,20 @@ public sealed class VideoSource : IDisposable
         NativeStatus status = NativeMethods.videoio_VideoCapture_open(pathOrUrl, out nint raw);
         if (status == NativeStatus.CannotOpen)
         {
-            throw new VideoException(pathOrUrl, "not a video FFmpeg can read (unknown container or codec, or a damaged header)");
+            throw new VideoException(pathOrUrl, isUrl
+                ? "cannot open the stream (unreachable, or not a video FFmpeg can read)"
+                : "not a video FFmpeg can read (unknown container or codec, or a damaged header)");
         }
         NativeMethods.ThrowIfFailed(status);
         var handle = new VideoCaptureHandle(raw);
         try
         {
             NativeMethods.ThrowIfFailed(NativeMethods.videoio_VideoCapture_info(handle, out NativeVideoInfo info));
+            // FFmpeg's tty demuxer renders any text file as ANSI art; that is never a recorded video.
+            if (FourCc.Decode(info.FourCc) == "ansi")
+            {
+                throw new VideoException(pathOrUrl, "not a video FFmpeg can read (it is text, which FFmpeg would only render as ANSI art)");
+            }
             if (info.Width <= 0 || info.Height <= 0)
             {
                 throw new VideoException(pathOrUrl, $"the video stream reports an unusable frame size {info.Width}x{info.Height}");
