@@ -44,8 +44,8 @@ public sealed class BenchReport
     /// <summary>Threads in the process at the end (stage threads, kernel workers, runtime).</summary>
     public required int ProcessThreads { get; init; }
 
-    /// <summary>Managed bytes the pipeline's threads allocated during the run, per frame (the fixed start-up cost spread over the frames).</summary>
-    public required double AllocatedBytesPerFrame { get; init; }
+    /// <summary>Managed bytes the pipeline's threads allocated during the run: buffers made at start-up; nothing per frame.</summary>
+    public required long AllocatedBytes { get; init; }
 
     /// <summary>Frames per second over the wall time.</summary>
     public double Fps => Wall > TimeSpan.Zero ? Frames / Wall.TotalSeconds : 0;
@@ -80,7 +80,7 @@ public sealed class BenchReport
             json.WriteNumber("peak_mb", Round(PeakMb));
             json.WriteNumber("threads", PipelineThreads);
             json.WriteNumber("process_threads", ProcessThreads);
-            json.WriteNumber("alloc_bytes_per_frame", Round(AllocatedBytesPerFrame));
+            json.WriteNumber("alloc_kb", Round(AllocatedBytes / 1024.0));
             json.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.ToArray());
@@ -97,7 +97,9 @@ public sealed class BenchReport
             Interactive = InteractionSupport.No,
         });
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"agent bench: {Source}, {Model}, {Streams} stream(s), {Frames} frames in {Wall.TotalSeconds:F2} s"));
+            $"agent bench: {Frames} frames, {Streams} stream(s), {Wall.TotalSeconds:F2} s, {Fps:F1} fps"));
+        console.WriteLine($"source: {Source}");
+        console.WriteLine($"model: {Model}");
         var table = new Table().AddColumn("stage").AddColumn(new TableColumn("busy s").RightAligned())
             .AddColumn(new TableColumn("fps").RightAligned()).AddColumn(new TableColumn("ms/frame").RightAligned());
         foreach (BenchStage stage in Stages)
@@ -108,8 +110,9 @@ public sealed class BenchReport
         table.AddRow("overall", F(Wall.TotalSeconds, "F3"), F(Fps, "F1"), F(Frames > 0 ? Wall.TotalMilliseconds / Frames : 0, "F3"));
         console.Write(table);
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"latency p50 {LatencyP50Ms:F2} ms, p99 {LatencyP99Ms:F2} ms; mean batch {MeanBatch:F1}; peak {PeakMb:F0} MB; " +
-            $"threads {PipelineThreads} pipeline / {ProcessThreads} process; {AllocatedBytesPerFrame:F1} B allocated per frame"));
+            $"latency p50 {LatencyP50Ms:F2} ms, p99 {LatencyP99Ms:F2} ms; mean batch {MeanBatch:F1}; peak {PeakMb:F0} MB"));
+        console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"threads: {PipelineThreads} pipeline, {ProcessThreads} in the process; {AllocatedBytes / 1024.0:F0} KB allocated by them (start-up buffers)"));
     }
 
     private static string F(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);

@@ -66,7 +66,7 @@ public static class BenchRunner
             PeakMb = process.PeakWorkingSet64 / (1024.0 * 1024.0),
             PipelineThreads = stats.Threads,
             ProcessThreads = process.Threads.Count,
-            AllocatedBytesPerFrame = stats.Frames > 0 ? (double)stats.AllocatedBytes / stats.Frames : 0,
+            AllocatedBytes = stats.AllocatedBytes,
         };
     }
 
