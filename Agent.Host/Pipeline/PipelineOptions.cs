@@ -3,8 +3,11 @@ namespace Agent.Host.Pipeline;
 /// <summary>Sizes and limits of an <see cref="InferencePipeline"/>.</summary>
 public sealed record PipelineOptions
 {
-    /// <summary>Observation slots per stream: how many frames a stream may have in flight before its source waits.</summary>
-    public int SlotsPerStream { get; init; } = 4;
+    /// <summary>
+    /// Observation slots per stream: how many frames a stream may have in flight before its source waits. Two let the
+    /// next frame be decoded while one is in the model; a third absorbs a slow sink. More only add latency.
+    /// </summary>
+    public int SlotsPerStream { get; init; } = 3;
 
     /// <summary>Largest batch the model steps (at most one frame per stream per batch).</summary>
     public int MaxBatch { get; init; } = 64;
