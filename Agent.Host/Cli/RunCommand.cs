@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Agent.Core;
 using Agent.Host.Env;
+using Agent.Host.Models;
 
 namespace Agent.Host.Cli;
 
@@ -45,9 +46,8 @@ internal static class RunCommand
             string? modelPath = r.GetValue(model);
             using SocketVectorEnv vectorEnv = SocketVectorEnv.Connect(address, TimeSpan.FromSeconds(seconds));
             int policySeed = unchecked((int)(s ?? 0));
-            using RecurrentEnvPolicy policy = modelPath is null
-                ? RecurrentEnvPolicy.CreateDefault(vectorEnv.Spec, greedy, policySeed)
-                : RecurrentEnvPolicy.Load(modelPath, vectorEnv.Spec, greedy, policySeed);
+            PolicyModel policyModel = modelPath is null ? PolicyModelAgent.CreateModel(vectorEnv.Spec, policySeed) : PolicyModel.Load(modelPath);
+            using var policy = new PolicyModelAgent(policyModel, vectorEnv.Spec, greedy, policySeed);
             TextWriter error = r.InvocationConfiguration.Error;
             error.WriteLine($"playing {count} episodes on {address}: {vectorEnv.Spec.NumEnvs} env(s), {vectorEnv.Spec.ObservationSpace} → {vectorEnv.Spec.ActionSpace}, model {modelPath ?? "fresh"}");
             RunReport report = EpisodeRunner.Run(vectorEnv, policy, count, s, cancellationToken);

@@ -5,7 +5,10 @@ namespace Agent.Host.Env;
 /// memory keeps one state per env (stream) and must reset env i's state before acting when
 /// <c>episodeStarts[i]</c> is true — that flag is raised exactly when env i's observation begins a new episode.
 /// </summary>
-/// <remarks>Called from one thread; should not allocate per call.</remarks>
+/// <remarks>
+/// Called from one thread; should not allocate per call. <see cref="PolicyModelAgent"/> adapts a model-zoo
+/// <see cref="Models.PolicyModel"/>; tests plug in scripted policies.
+/// </remarks>
 public interface IAgentPolicy
 {
     /// <summary>

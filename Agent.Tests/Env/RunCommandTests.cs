@@ -1,11 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
-using Agent.Core;
-using Agent.Core.SafeTensors;
 using Agent.Core.Spaces;
 using Agent.Host.Cli;
 using Agent.Host.Env;
+using Agent.Host.Models;
 using Xunit.Abstractions;
 
 namespace Agent.Tests.Env;
@@ -71,41 +70,23 @@ public sealed class RunCommandTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public async Task Run_ModelFile_LoadsItAndReportsMissingTensorsByName()
+    public async Task Run_ModelFile_PlaysItAndRejectsOneForOtherSpaces()
     {
         using var server = new PythonEnvServer("samples.point_reach:make", $"{{\"log\": \"{LogPath}\", \"max_steps\": 5}}");
-        var random = new Random(1);
-        Tensor Rand(params int[] shape)
-        {
-            var t = new Tensor(shape);
-            for (int i = 0; i < t.Length; i++)
-            {
-                t.Data[i] = (float)(random.NextDouble() - 0.5) * 0.2f;
-            }
-            return t;
-        }
-        var tensors = new Dictionary<string, Tensor>
-        {
-            ["encoder.fc1.weight"] = Rand(64, 4), ["encoder.fc1.bias"] = Rand(64),
-            ["encoder.fc2.weight"] = Rand(64, 64), ["encoder.fc2.bias"] = Rand(64),
-            ["lstm.weight_ih_l0"] = Rand(512, 64), ["lstm.weight_hh_l0"] = Rand(512, 128),
-            ["lstm.bias_ih_l0"] = Rand(512), ["lstm.bias_hh_l0"] = Rand(512),
-            ["actor.weight"] = Rand(2, 128), ["actor.bias"] = Rand(2), ["log_std"] = Rand(2),
-        };
         string good = Path.Combine(_dir, "good.safetensors");
-        SafeTensorsWriter.Write(good, tensors, new Dictionary<string, string>());
-        tensors.Remove("actor.bias");
-        string bad = Path.Combine(_dir, "bad.safetensors");
-        SafeTensorsWriter.Write(bad, tensors, new Dictionary<string, string>());
+        PolicyModel.CreateRandom(ModelConfig.ForVectors(4, ActionSpec.Box(2), hiddenSize: 32), seed: 4).Save(good);
+        string other = Path.Combine(_dir, "other.safetensors");
+        PolicyModel.CreateRandom(ModelConfig.ForVectors(4, ActionSpec.Discrete(3), hiddenSize: 32), seed: 4).Save(other);
 
         (int code, string stdout, string stderr) = await Agent("run", "--env", server.Address.ToString(), "--model", good, "--episodes", "2", "--json");
         Assert.True(code == 0, stderr);
         AssertJsonMatchesLog(stdout, 2);
 
-        (code, _, stderr) = await Agent("run", "--env", server.Address.ToString(), "--model", bad, "--episodes", "2");
+        (code, _, stderr) = await Agent("run", "--env", server.Address.ToString(), "--model", other, "--episodes", "2");
         output.WriteLine(stderr);
         Assert.Equal(1, code);
-        Assert.Contains("actor.bias", stderr);
+        Assert.Contains("the model acts in", stderr);
+        Assert.Contains("Box(-1, 1, (2), float32)", stderr);
     }
 
     public static TheoryData<string, string> Faults => new()
@@ -174,7 +155,7 @@ public sealed class RunCommandTests(ITestOutputHelper output) : IDisposable
     public void Policy_EpisodeStart_ResetsThatEnvsMemoryOnly()
     {
         var spec = new EnvSpec(new Box(-10, 10, [4]), new Box(-100, 100, [2]), 2);
-        using RecurrentEnvPolicy policy = RecurrentEnvPolicy.CreateDefault(spec, deterministic: true, seed: 5);
+        using var policy = new PolicyModelAgent(PolicyModelAgent.CreateModel(spec, seed: 5), spec, deterministic: true, seed: 5);
         var obs = new SpaceBatch(spec.ObservationSpace, 2);
         var actions = new SpaceBatch(spec.ActionSpace, 2);
         float[] x = [0.5f, -0.25f, 1, 2];
