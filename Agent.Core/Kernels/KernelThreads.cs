@@ -5,20 +5,26 @@ namespace Agent.Core.Kernels;
 /// items of one job. Jobs are a function pointer and a pointer to the caller's (stack) state, so a dispatch allocates
 /// nothing. One job runs at a time; a caller that finds the pool busy (another thread's job, or a job started from
 /// inside a job) runs its items itself, so kernels stay correct under any concurrency.
+/// The caller never waits for a worker that has not started: workers join an open job, the caller closes it once
+/// every item is taken and waits only for the workers that joined. On a busy machine a descheduled worker thus costs
+/// parallelism, not latency.
 /// </summary>
 internal static unsafe class KernelThreads
 {
     // Each item of a job is worth at least this many FLOPs before waking workers pays off (a wake costs ~10–20 µs).
     internal const long MinFlopsToSplit = 400_000;
 
+    // _control: the number of workers inside the current job, plus Closed once the caller has taken the last item.
+    private const int Closed = 1 << 30;
+
     private static readonly ManualResetEventSlim Done = new(false, 200);
     private static readonly Worker[] Workers = StartWorkers();
     private static int _busy;
+    private static int _control = Closed;
     private static delegate*<void*, int, int, void> _body;
     private static void* _state;
     private static int _items;
     private static int _next;
-    private static int _running;
     private static Exception? _failure;
 
     /// <summary>Threads a job may use: the workers and the caller.</summary>
@@ -46,15 +52,15 @@ internal static unsafe class KernelThreads
             _items = items;
             _next = 0;
             _failure = null;
-            int helpers = Math.Min(Workers.Length, items - 1);
-            _running = helpers;
             Done.Reset();
+            Volatile.Write(ref _control, 0);
+            int helpers = Math.Min(Workers.Length, items - 1);
             for (int w = 0; w < helpers; w++)
             {
                 Workers[w].Wake.Set();
             }
             DrainCatching(0);
-            if (Volatile.Read(ref _running) != 0)
+            if ((Interlocked.Or(ref _control, Closed) & ~Closed) != 0)
             {
                 Done.Wait();
             }
@@ -68,6 +74,30 @@ internal static unsafe class KernelThreads
             _body = null;
             _state = null;
             Volatile.Write(ref _busy, 0);
+        }
+    }
+
+    // A worker enters the open job, if any; the job's fields are only read after this succeeds.
+    private static bool TryJoin()
+    {
+        int c = Volatile.Read(ref _control);
+        while ((c & Closed) == 0)
+        {
+            int seen = Interlocked.CompareExchange(ref _control, c + 1, c);
+            if (seen == c)
+            {
+                return true;
+            }
+            c = seen;
+        }
+        return false;
+    }
+
+    private static void Leave()
+    {
+        if (Interlocked.Decrement(ref _control) == Closed)
+        {
+            Done.Set();
         }
     }
 
@@ -124,10 +154,10 @@ internal static unsafe class KernelThreads
             {
                 Wake.Wait();
                 Wake.Reset();
-                DrainCatching(_slot);
-                if (Interlocked.Decrement(ref _running) == 0)
+                if (TryJoin())
                 {
-                    Done.Set();
+                    DrainCatching(_slot);
+                    Leave();
                 }
             }
         }
