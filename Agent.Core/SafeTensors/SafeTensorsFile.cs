@@ -1,39 +1,83 @@
+using System.Buffers;
 using System.Buffers.Binary;
+using System.IO.MemoryMappedFiles;
 using System.Text.Json;
+using Microsoft.Win32.SafeHandles;
 
 namespace Agent.Core.SafeTensors;
 
 /// <summary>
 /// Reads a safetensors file: an 8-byte little-endian header length, a JSON header, then raw
-/// little-endian tensor data. The whole header is validated before any tensor data is touched.
+/// little-endian tensor data. The whole header is validated before any tensor data is touched:
+/// header length against the file size (and a 100 MB cap), JSON syntax, known dtypes, byte length =
+/// product(shape) × dtype size, offsets inside the data section and not overlapping.
 /// Model files are data only: nothing in them is ever executed.
 /// </summary>
+/// <remarks>
+/// Files of at least <see cref="DefaultMemoryMapThreshold"/> bytes are memory-mapped; smaller ones are read
+/// with positional reads. Either way reads never move a shared file position, so
+/// <see cref="ReadTensor(string)"/> may be called from several threads at once.
+/// A mapped file must not be truncated by another process while it is open.
+/// </remarks>
 public sealed class SafeTensorsFile : IDisposable
 {
     /// <summary>The largest header accepted (100 MB).</summary>
     public const long MaxHeaderBytes = 100_000_000;
 
-    private readonly FileStream _stream;
+    /// <summary>Files at least this large (64 MiB) are memory-mapped by <see cref="Open(string)"/>.</summary>
+    public const long DefaultMemoryMapThreshold = 64L << 20;
+
+    /// <summary>Largest rank accepted in a header.</summary>
+    public const int MaxRank = 8;
+
+    // Elements converted per chunk when reading, so a stack of raw bytes never exceeds this.
+    private const int ChunkElements = 1 << 14;
+
+    private readonly SafeFileHandle _handle;
+    private readonly MemoryMappedFile? _map;
+    private readonly MemoryMappedViewAccessor? _view;
+    private readonly unsafe byte* _mapped;
     private readonly long _dataStart;
     private readonly Dictionary<string, TensorInfo> _tensors;
+    private readonly TensorInfo[] _ordered;
+    private bool _disposed;
 
-    private SafeTensorsFile(string path, FileStream stream, long dataStart, Dictionary<string, TensorInfo> tensors, Dictionary<string, string> metadata)
+    private unsafe SafeTensorsFile(string path, SafeFileHandle handle, long fileLength, bool memoryMap, long dataStart, Dictionary<string, TensorInfo> tensors, Dictionary<string, string> metadata)
     {
         Path = path;
-        _stream = stream;
+        _handle = handle;
         _dataStart = dataStart;
         _tensors = tensors;
+        _ordered = tensors.Values.OrderBy(t => t.Begin).ThenBy(t => t.Name, StringComparer.Ordinal).ToArray();
         Metadata = metadata;
+        FileLength = fileLength;
+        if (memoryMap && fileLength > 0)
+        {
+            _map = MemoryMappedFile.CreateFromFile(handle, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
+            _view = _map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
+            byte* pointer = null;
+            _view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
+            _mapped = pointer + _view.PointerOffset;
+        }
     }
 
     /// <summary>The file's path.</summary>
     public string Path { get; }
 
+    /// <summary>The file's size in bytes when it was opened.</summary>
+    public long FileLength { get; }
+
+    /// <summary>Whether tensor data is read through a memory mapping.</summary>
+    public bool IsMemoryMapped => _view is not null;
+
     /// <summary>The header's <c>__metadata__</c> string map (empty when absent).</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
     /// <summary>Every tensor, in the order of their data offsets.</summary>
-    public IEnumerable<TensorInfo> Tensors => _tensors.Values.OrderBy(t => t.Begin);
+    public IEnumerable<TensorInfo> Tensors => _ordered;
+
+    /// <summary>Number of tensors.</summary>
+    public int Count => _ordered.Length;
 
     /// <summary>Whether a tensor of this name is present.</summary>
     public bool Contains(string name) => _tensors.ContainsKey(name);
@@ -42,64 +86,77 @@ public sealed class SafeTensorsFile : IDisposable
     public TensorInfo Info(string name) =>
         _tensors.TryGetValue(name, out TensorInfo? info) ? info : throw new SafeTensorsException($"{Path}: tensor '{name}' is missing");
 
-    /// <summary>Opens and validates a file.</summary>
-    public static SafeTensorsFile Open(string path)
+    /// <summary>Opens and validates a file; files of at least <see cref="DefaultMemoryMapThreshold"/> bytes are memory-mapped.</summary>
+    public static SafeTensorsFile Open(string path) => Open(path, DefaultMemoryMapThreshold);
+
+    /// <summary>Opens and validates a file, memory-mapping it when it holds at least <paramref name="memoryMapThreshold"/> bytes.</summary>
+    public static SafeTensorsFile Open(string path, long memoryMapThreshold)
     {
-        FileStream stream;
+        ArgumentNullException.ThrowIfNull(path);
+        SafeFileHandle handle;
         try
         {
-            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
             throw new SafeTensorsException($"{path}: cannot open: {e.Message}", e);
         }
         try
         {
-            (long dataStart, Dictionary<string, TensorInfo> tensors, Dictionary<string, string> metadata) = ReadHeader(path, stream);
-            return new SafeTensorsFile(path, stream, dataStart, tensors, metadata);
+            long fileLength = RandomAccess.GetLength(handle);
+            (long dataStart, Dictionary<string, TensorInfo> tensors, Dictionary<string, string> metadata) = ReadHeader(path, handle, fileLength);
+            return new SafeTensorsFile(path, handle, fileLength, fileLength >= memoryMapThreshold, dataStart, tensors, metadata);
         }
         catch
         {
-            stream.Dispose();
+            handle.Dispose();
             throw;
         }
     }
 
-    /// <summary>Reads a tensor as float32 (F32, F16 and BF16 are converted).</summary>
+    /// <summary>Reads a tensor as float32 (F32, F16 and BF16 are converted) into a new tensor.</summary>
     public Tensor ReadTensor(string name)
     {
         TensorInfo info = Info(name);
-        int count = checked((int)info.ElementCount);
-        var result = new float[count];
-        int byteLength = checked((int)(info.End - info.Begin));
-        byte[] raw = new byte[byteLength];
-        _stream.Position = _dataStart + info.Begin;
-        _stream.ReadExactly(raw);
-        switch (info.DType)
+        var result = new Tensor(info.Shape);
+        ReadTensor(name, result.Span);
+        return result;
+    }
+
+    /// <summary>
+    /// Reads a tensor as float32 into <paramref name="destination"/>, which must hold exactly its element count.
+    /// Allocates nothing.
+    /// </summary>
+    public void ReadTensor(string name, Span<float> destination)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        TensorInfo info = Info(name);
+        if (destination.Length != info.ElementCount)
         {
-            case "F32":
-                for (int i = 0; i < count; i++)
-                {
-                    result[i] = BinaryPrimitives.ReadSingleLittleEndian(raw.AsSpan(i * 4));
-                }
-                break;
-            case "F16":
-                for (int i = 0; i < count; i++)
-                {
-                    result[i] = (float)BinaryPrimitives.ReadHalfLittleEndian(raw.AsSpan(i * 2));
-                }
-                break;
-            case "BF16":
-                for (int i = 0; i < count; i++)
-                {
-                    result[i] = BitConverter.Int32BitsToSingle(BinaryPrimitives.ReadUInt16LittleEndian(raw.AsSpan(i * 2)) << 16);
-                }
-                break;
-            default:
-                throw new SafeTensorsException($"{Path}: tensor '{name}' has dtype {info.DType}, which cannot be read as float32");
+            throw new ArgumentException($"{Path}: tensor '{name}' {info.ShapeString} has {info.ElementCount} elements, destination holds {destination.Length}", nameof(destination));
         }
-        return new Tensor(result, info.Shape);
+        int size = info.DType switch
+        {
+            "F32" => 4,
+            "F16" or "BF16" => 2,
+            _ => throw new SafeTensorsException($"{Path}: tensor '{name}' has dtype {info.DType}, which cannot be read as float32 (F32, F16 and BF16 can)"),
+        };
+        byte[] raw = ArrayPool<byte>.Shared.Rent(ChunkElements * 4);
+        try
+        {
+            long offset = _dataStart + info.Begin;
+            for (int done = 0; done < destination.Length; done += ChunkElements)
+            {
+                int n = Math.Min(ChunkElements, destination.Length - done);
+                ReadOnlySpan<byte> bytes = ReadBytes(offset + (long)done * size, n * size, raw);
+                Convert(info.DType, bytes, destination.Slice(done, n));
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(raw);
+        }
     }
 
     /// <summary>Bytes per element of a known dtype, or 0 for an unknown one.</summary>
@@ -108,19 +165,66 @@ public sealed class SafeTensorsFile : IDisposable
         "F64" or "I64" or "U64" => 8,
         "F32" or "I32" or "U32" => 4,
         "F16" or "BF16" or "I16" or "U16" => 2,
-        "I8" or "U8" or "BOOL" => 1,
+        "I8" or "U8" or "BOOL" or "F8_E4M3" or "F8_E5M2" => 1,
         _ => 0,
     };
 
-    private static (long, Dictionary<string, TensorInfo>, Dictionary<string, string>) ReadHeader(string path, FileStream stream)
+    // bytes is count·size little-endian elements of dtype; destination is count floats.
+    private static void Convert(string dtype, ReadOnlySpan<byte> bytes, Span<float> destination)
     {
-        long fileLength = stream.Length;
+        switch (dtype)
+        {
+            case "F32":
+                for (int i = 0; i < destination.Length; i++)
+                {
+                    destination[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes.Slice(i * 4));
+                }
+                break;
+            case "F16":
+                for (int i = 0; i < destination.Length; i++)
+                {
+                    destination[i] = (float)BinaryPrimitives.ReadHalfLittleEndian(bytes.Slice(i * 2));
+                }
+                break;
+            default:
+                // BF16 is the upper half of a float32's bits.
+                for (int i = 0; i < destination.Length; i++)
+                {
+                    destination[i] = BitConverter.Int32BitsToSingle(BinaryPrimitives.ReadUInt16LittleEndian(bytes.Slice(i * 2)) << 16);
+                }
+                break;
+        }
+    }
+
+    // Returns length bytes at an absolute file offset: a view of the mapping, or read into scratch.
+    private unsafe ReadOnlySpan<byte> ReadBytes(long fileOffset, int length, byte[] scratch)
+    {
+        if (_view is not null)
+        {
+            return new ReadOnlySpan<byte>(_mapped + fileOffset, length);
+        }
+        Span<byte> target = scratch.AsSpan(0, length);
+        int read = 0;
+        while (read < length)
+        {
+            int n = RandomAccess.Read(_handle, target.Slice(read), fileOffset + read);
+            if (n == 0)
+            {
+                throw new SafeTensorsException($"{Path}: file ended at byte {fileOffset + read} while reading tensor data (was it truncated after opening?)");
+            }
+            read += n;
+        }
+        return target;
+    }
+
+    private static (long, Dictionary<string, TensorInfo>, Dictionary<string, string>) ReadHeader(string path, SafeFileHandle handle, long fileLength)
+    {
         if (fileLength < 8)
         {
             throw new SafeTensorsException($"{path}: not a safetensors file: {fileLength} bytes, shorter than the 8-byte header length");
         }
         Span<byte> lengthBytes = stackalloc byte[8];
-        stream.ReadExactly(lengthBytes);
+        ReadExactly(path, handle, lengthBytes, 0);
         ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(lengthBytes);
         if (headerLength > MaxHeaderBytes)
         {
@@ -130,10 +234,22 @@ public sealed class SafeTensorsFile : IDisposable
         {
             throw new SafeTensorsException($"{path}: header length {headerLength} is longer than the file ({fileLength} bytes)");
         }
+        if (headerLength < 2)
+        {
+            throw new SafeTensorsException($"{path}: header length {headerLength} is too short for a JSON object");
+        }
         byte[] header = new byte[headerLength];
-        stream.ReadExactly(header);
+        ReadExactly(path, handle, header, 8);
         long dataStart = 8 + (long)headerLength;
         long dataLength = fileLength - dataStart;
+        if (header[0] != (byte)'{')
+        {
+            throw new SafeTensorsException($"{path}: not a safetensors file: the header does not start with '{{' (byte 8 is 0x{header[0]:x2})");
+        }
+        if (!System.Text.Unicode.Utf8.IsValid(header))
+        {
+            throw new SafeTensorsException($"{path}: header is not valid UTF-8");
+        }
 
         JsonDocument doc;
         try
@@ -142,7 +258,7 @@ public sealed class SafeTensorsFile : IDisposable
         }
         catch (JsonException e)
         {
-            throw new SafeTensorsException($"{path}: header is not valid JSON: {e.Message}", e);
+            throw new SafeTensorsException($"{path}: header is not valid JSON: {OneLine(e.Message)}", e);
         }
         using (doc)
         {
@@ -151,12 +267,16 @@ public sealed class SafeTensorsFile : IDisposable
                 throw new SafeTensorsException($"{path}: header is not a JSON object");
             }
             var tensors = new Dictionary<string, TensorInfo>(StringComparer.Ordinal);
-            var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+            Dictionary<string, string>? metadata = null;
             foreach (JsonProperty prop in doc.RootElement.EnumerateObject())
             {
                 if (prop.Name == "__metadata__")
                 {
-                    ReadMetadata(path, prop.Value, metadata);
+                    if (metadata is not null)
+                    {
+                        throw new SafeTensorsException($"{path}: __metadata__ appears twice in the header");
+                    }
+                    metadata = ReadMetadata(path, prop.Value);
                     continue;
                 }
                 if (tensors.ContainsKey(prop.Name))
@@ -166,24 +286,45 @@ public sealed class SafeTensorsFile : IDisposable
                 tensors.Add(prop.Name, ReadEntry(path, prop.Name, prop.Value, dataLength));
             }
             CheckNoOverlap(path, tensors.Values);
-            return (dataStart, tensors, metadata);
+            return (dataStart, tensors, metadata ?? new Dictionary<string, string>(StringComparer.Ordinal));
         }
     }
 
-    private static void ReadMetadata(string path, JsonElement value, Dictionary<string, string> metadata)
+    private static void ReadExactly(string path, SafeFileHandle handle, Span<byte> buffer, long offset)
+    {
+        int read = 0;
+        while (read < buffer.Length)
+        {
+            int n = RandomAccess.Read(handle, buffer.Slice(read), offset + read);
+            if (n == 0)
+            {
+                throw new SafeTensorsException($"{path}: file ended at byte {offset + read} inside the header");
+            }
+            read += n;
+        }
+    }
+
+    private static string OneLine(string message) => message.ReplaceLineEndings(" ");
+
+    private static Dictionary<string, string> ReadMetadata(string path, JsonElement value)
     {
         if (value.ValueKind != JsonValueKind.Object)
         {
             throw new SafeTensorsException($"{path}: __metadata__ is not an object of strings");
         }
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (JsonProperty m in value.EnumerateObject())
         {
             if (m.Value.ValueKind != JsonValueKind.String)
             {
                 throw new SafeTensorsException($"{path}: __metadata__ entry '{m.Name}' is not a string");
             }
-            metadata[m.Name] = m.Value.GetString()!;
+            if (!metadata.TryAdd(m.Name, m.Value.GetString()!))
+            {
+                throw new SafeTensorsException($"{path}: __metadata__ entry '{m.Name}' appears twice");
+            }
         }
+        return metadata;
     }
 
     private static TensorInfo ReadEntry(string path, string name, JsonElement entry, long dataLength)
@@ -202,11 +343,12 @@ public sealed class SafeTensorsFile : IDisposable
         {
             throw new SafeTensorsException($"{where}: unknown dtype '{dtype}'");
         }
-        if (shapeEl.GetArrayLength() > 8)
+        int rank = shapeEl.GetArrayLength();
+        if (rank > MaxRank)
         {
-            throw new SafeTensorsException($"{where}: rank {shapeEl.GetArrayLength()} is more than 8");
+            throw new SafeTensorsException($"{where}: rank {rank} is more than {MaxRank}");
         }
-        var shape = new int[shapeEl.GetArrayLength()];
+        var shape = new int[rank];
         long elements = 1;
         int i = 0;
         foreach (JsonElement d in shapeEl.EnumerateArray())
@@ -219,30 +361,30 @@ public sealed class SafeTensorsFile : IDisposable
             elements *= dim;
             if (elements > Array.MaxLength)
             {
-                throw new SafeTensorsException($"{where}: shape {Tensor.FormatShape(shape)} has too many elements");
+                throw new SafeTensorsException($"{where}: shape {Tensor.FormatShape(shape.AsSpan(0, i))}... has too many elements");
             }
         }
         if (offEl.GetArrayLength() != 2)
         {
             throw new SafeTensorsException($"{where}: data_offsets must be [begin, end]");
         }
-        long[] off = new long[2];
+        Span<long> off = stackalloc long[2];
         i = 0;
         foreach (JsonElement o in offEl.EnumerateArray())
         {
-            if (o.ValueKind != JsonValueKind.Number || !o.TryGetInt64(out off[i]) || off[i] < 0)
+            if (o.ValueKind != JsonValueKind.Number || !o.TryGetInt64(out long v) || v < 0)
             {
-                throw new SafeTensorsException($"{where}: data_offsets must be non-negative integers");
+                throw new SafeTensorsException($"{where}: data_offsets must be non-negative 64-bit integers");
             }
-            i++;
+            off[i++] = v;
         }
         if (off[1] < off[0] || off[1] > dataLength)
         {
-            throw new SafeTensorsException($"{where}: data_offsets [{off[0]}, {off[1]}] fall outside the {dataLength}-byte data section");
+            throw new SafeTensorsException($"{where}: data_offsets [{off[0]}, {off[1]}] fall outside the {dataLength}-byte data section (truncated file?)");
         }
         if (off[1] - off[0] != elements * size)
         {
-            throw new SafeTensorsException($"{where}: shape {Tensor.FormatShape(shape)} of {dtype} needs {elements * size} bytes but data_offsets span {off[1] - off[0]}");
+            throw new SafeTensorsException($"{where}: shape {Tensor.FormatShape(shape)} of {dtype} needs {elements * size} bytes but data_offsets [{off[0]}, {off[1]}] span {off[1] - off[0]}");
         }
         return new TensorInfo(name, dtype, shape, off[0], off[1]);
     }
@@ -254,12 +396,26 @@ public sealed class SafeTensorsFile : IDisposable
         {
             if (previous is not null && t.Begin < previous.End)
             {
-                throw new SafeTensorsException($"{path}: tensors '{previous.Name}' and '{t.Name}' overlap in the data section");
+                throw new SafeTensorsException($"{path}: tensors '{previous.Name}' [{previous.Begin}, {previous.End}] and '{t.Name}' [{t.Begin}, {t.End}] overlap in the data section");
             }
             previous = t;
         }
     }
 
     /// <inheritdoc />
-    public void Dispose() => _stream.Dispose();
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
+        if (_view is not null)
+        {
+            _view.SafeMemoryMappedViewHandle.ReleasePointer();
+            _view.Dispose();
+        }
+        _map?.Dispose();
+        _handle.Dispose();
+    }
 }

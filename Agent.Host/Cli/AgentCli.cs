@@ -49,7 +49,9 @@ public static class AgentCli
         if (parsed.Errors.Count > 0)
         {
             string command = parsed.CommandResult.Command is RootCommand ? "agent" : $"agent {parsed.CommandResult.Command.Name}";
-            stderr.WriteLine($"error: {parsed.Errors[0].Message} (see '{command} --help')");
+            // All parse errors on one line: an unknown flag often also leaves a required argument missing.
+            string messages = string.Join("; ", parsed.Errors.Select(e => e.Message.TrimEnd('.')).Distinct());
+            stderr.WriteLine($"error: {messages} (see '{command} --help')");
             return UsageError;
         }
         bool verbose = parsed.GetValue(Verbose);

@@ -8,6 +8,9 @@ internal static class Commands
     /// <summary>Every subcommand. Each command lives in its own file and exposes a static Create().</summary>
     public static IEnumerable<Command> All()
     {
-        yield break;
+        yield return ProbeCommand.Create();
+        yield return InspectCommand.Create();
+        yield return RunCommand.Create();
+        yield return DevicesCommand.Create();
     }
 }

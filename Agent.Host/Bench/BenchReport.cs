@@ -1,0 +1,121 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Spectre.Console;
+
+namespace Agent.Host.Bench;
+
+/// <summary>What `agent bench` measured, printed as a table and, with --json, as one JSON object.</summary>
+public sealed class BenchReport
+{
+    /// <summary>"synthetic", "memory" (--model-only) or the video's path.</summary>
+    public required string Source { get; init; }
+
+    /// <summary>The model, in words.</summary>
+    public required string Model { get; init; }
+
+    /// <summary>Concurrent streams.</summary>
+    public required int Streams { get; init; }
+
+    /// <summary>Frames through the model, all streams.</summary>
+    public required long Frames { get; init; }
+
+    /// <summary>Wall time of the run.</summary>
+    public required TimeSpan Wall { get; init; }
+
+    /// <summary>Mean frames per batched model step.</summary>
+    public required double MeanBatch { get; init; }
+
+    /// <summary>Each stage's busy time.</summary>
+    public required IReadOnlyList<BenchStage> Stages { get; init; }
+
+    /// <summary>Median per-frame latency (source ready → result), ms.</summary>
+    public required double LatencyP50Ms { get; init; }
+
+    /// <summary>99th-percentile per-frame latency, ms.</summary>
+    public required double LatencyP99Ms { get; init; }
+
+    /// <summary>Peak working set of the process, MiB.</summary>
+    public required double PeakMb { get; init; }
+
+    /// <summary>Stage threads the pipeline started.</summary>
+    public required int PipelineThreads { get; init; }
+
+    /// <summary>Threads in the process at the end (stage threads, kernel workers, runtime).</summary>
+    public required int ProcessThreads { get; init; }
+
+    /// <summary>Managed bytes the pipeline's threads allocated during the run: buffers made at start-up; nothing per frame.</summary>
+    public required long AllocatedBytes { get; init; }
+
+    /// <summary>Frames per second over the wall time.</summary>
+    public double Fps => Wall > TimeSpan.Zero ? Frames / Wall.TotalSeconds : 0;
+
+    /// <summary>The report as one line of JSON (no trailing newline).</summary>
+    public string ToJson()
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteNumber("fps", Round(Fps));
+            json.WriteNumber("streams", Streams);
+            json.WriteNumber("frames", Frames);
+            json.WriteNumber("seconds", Round(Wall.TotalSeconds));
+            json.WriteString("source", Source);
+            json.WriteString("model", Model);
+            json.WriteNumber("mean_batch", Round(MeanBatch));
+            json.WriteStartObject("stages");
+            foreach (BenchStage stage in Stages)
+            {
+                json.WriteStartObject(stage.Name);
+                json.WriteNumber("fps", Round(stage.Fps));
+                json.WriteNumber("busy_s", Round(stage.Busy.TotalSeconds));
+                json.WriteEndObject();
+            }
+            json.WriteEndObject();
+            json.WriteStartObject("latency_ms");
+            json.WriteNumber("p50", Round(LatencyP50Ms));
+            json.WriteNumber("p99", Round(LatencyP99Ms));
+            json.WriteEndObject();
+            json.WriteNumber("peak_mb", Round(PeakMb));
+            json.WriteNumber("threads", PipelineThreads);
+            json.WriteNumber("process_threads", ProcessThreads);
+            json.WriteNumber("alloc_kb", Round(AllocatedBytes / 1024.0));
+            json.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    /// <summary>Writes the human-readable table.</summary>
+    public void WriteTable(TextWriter output)
+    {
+        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(output),
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+        });
+        console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"agent bench: {Frames} frames, {Streams} stream(s), {Wall.TotalSeconds:F2} s, {Fps:F1} fps"));
+        console.WriteLine($"source: {Source}");
+        console.WriteLine($"model: {Model}");
+        var table = new Table().AddColumn("stage").AddColumn(new TableColumn("busy s").RightAligned())
+            .AddColumn(new TableColumn("fps").RightAligned()).AddColumn(new TableColumn("ms/frame").RightAligned());
+        foreach (BenchStage stage in Stages)
+        {
+            table.AddRow(stage.Name, F(stage.Busy.TotalSeconds, "F3"), F(stage.Fps, "F1"),
+                F(stage.Frames > 0 ? stage.Busy.TotalMilliseconds / stage.Frames : 0, "F3"));
+        }
+        table.AddRow("overall", F(Wall.TotalSeconds, "F3"), F(Fps, "F1"), F(Frames > 0 ? Wall.TotalMilliseconds / Frames : 0, "F3"));
+        console.Write(table);
+        console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"latency p50 {LatencyP50Ms:F2} ms, p99 {LatencyP99Ms:F2} ms; mean batch {MeanBatch:F1}; peak {PeakMb:F0} MB"));
+        console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"threads: {PipelineThreads} pipeline, {ProcessThreads} in the process; {AllocatedBytes / 1024.0:F0} KB allocated by them (start-up buffers)"));
+    }
+
+    private static string F(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
+
+    private static double Round(double value) => Math.Round(value, 3);
+}

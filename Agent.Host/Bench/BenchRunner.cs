@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using Agent.Host.Pipeline;
+
+namespace Agent.Host.Bench;
+
+/// <summary>Runs the pipeline over benchmark sources with a counting sink and turns its statistics into a report.</summary>
+public static class BenchRunner
+{
+    /// <summary>Sums actions so the results are used, and nothing is allocated per frame.</summary>
+    private sealed class CountingSink : IResultSink
+    {
+        public long ActionSum { get; private set; }
+
+        public void OnFrame(in FrameResult result) => ActionSum += result.Action;
+
+        public void OnStreamEnd(in StreamEnd end)
+        {
+        }
+    }
+
+    /// <summary>
+    /// Runs every source to its end through <paramref name="model"/> and reports. Throws the first stream's error
+    /// when a source breaks (a benchmark over a broken input measures nothing useful).
+    /// </summary>
+    public static async Task<BenchReport> RunAsync(IBatchModel model, IReadOnlyList<IFrameSource> sources, PipelineOptions options,
+        string sourceName, string modelName, CancellationToken cancellationToken)
+    {
+        var pipeline = new InferencePipeline(model, options);
+        PipelineStats stats = await pipeline.RunAsync(sources, new CountingSink(), cancellationToken);
+        foreach (StreamEnd end in stats.Ends)
+        {
+            if (end.Error is not null)
+            {
+                throw end.Error;
+            }
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var stages = new List<BenchStage>();
+        if (sources.All(s => s is IStagedFrameSource))
+        {
+            var staged = sources.Cast<IStagedFrameSource>().ToArray();
+            stages.Add(new BenchStage(staged[0].RawStageName, Sum(staged.Select(s => s.RawTime)), stats.Frames));
+            stages.Add(new BenchStage("preprocess", Sum(staged.Select(s => s.PreprocessTime)), stats.Frames));
+        }
+        else
+        {
+            stages.Add(new BenchStage("source", stats.SourceBusy, stats.Frames));
+        }
+        stages.Add(new BenchStage("model", stats.ModelBusy, stats.Frames));
+        stages.Add(new BenchStage("sink", stats.SinkBusy, stats.Frames));
+
+        using Process process = Process.GetCurrentProcess();
+        process.Refresh();
+        return new BenchReport
+        {
+            Source = sourceName,
+            Model = modelName,
+            Streams = sources.Count,
+            Frames = stats.Frames,
+            Wall = stats.Wall,
+            MeanBatch = stats.MeanBatch,
+            Stages = stages,
+            LatencyP50Ms = stats.Latency.PercentileMs(0.50),
+            LatencyP99Ms = stats.Latency.PercentileMs(0.99),
+            PeakMb = process.PeakWorkingSet64 / (1024.0 * 1024.0),
+            PipelineThreads = stats.Threads,
+            ProcessThreads = process.Threads.Count,
+            AllocatedBytes = stats.AllocatedBytes,
+        };
+    }
+
+    /// <summary>Splits <paramref name="total"/> frames over <paramref name="streams"/> streams as evenly as possible.</summary>
+    public static long FramesForStream(long total, int streams, int stream) => total / streams + (stream < total % streams ? 1 : 0);
+
+    private static TimeSpan Sum(IEnumerable<TimeSpan> times) => times.Aggregate(TimeSpan.Zero, (a, b) => a + b);
+}

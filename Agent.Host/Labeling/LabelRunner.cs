@@ -1,0 +1,122 @@
+using Agent.Core;
+using Agent.Host.Pipeline;
+using Agent.Vision;
+using Spectre.Console;
+
+namespace Agent.Host.Labeling;
+
+/// <summary>
+/// `agent label` after the command line is parsed: opens every output before decoding, labels all videos as parallel
+/// streams of one pipeline, finalises each output as its stream ends, then writes annotated copies.
+/// </summary>
+internal static class LabelRunner
+{
+    /// <summary>
+    /// Labels the request's videos with <paramref name="model"/>, each video preprocessed with
+    /// <paramref name="preprocess"/>. Throws an <see cref="AgentException"/> (one line naming the file, the frame where
+    /// decoding stopped and what was written) when a video breaks; what was labelled is kept either way.
+    /// </summary>
+    public static async Task RunAsync(IBatchModel model, PreprocessOptions preprocess, LabelRequest request,
+        TextWriter stdout, TextWriter stderr, bool showProgress, CancellationToken cancellationToken)
+    {
+        ClassNames classes = ClassNames.Resolve(request.Classes, request.ClassesFile, model.ActionCount);
+        var disposables = new List<IDisposable>();
+        try
+        {
+            var formatter = new RowFormatter(request.Format, classes, request.EmitProbs, request.EmitValue);
+            var targets = new List<LabelTarget>();
+            var sources = new List<VideoFrameSource>();
+            var annotators = new Annotator?[request.Videos.Count];
+            for (int v = 0; v < request.Videos.Count; v++)
+            {
+                // Outputs first: an unwritable path fails before any video is decoded.
+                RowOutput rows = request.Rows[v] is string rowsPath ? new RowOutput.File(AtomicFile.Create(rowsPath)) : new RowOutput.Text(stdout);
+                disposables.Add(rows);
+                AtomicFile? segments = request.Segments[v] is string segmentsPath ? AtomicFile.Create(segmentsPath) : null;
+                if (segments is not null)
+                {
+                    disposables.Add(segments);
+                }
+                targets.Add(new LabelTarget(request.Videos[v], rows, formatter, classes, segments, request.MinSegment,
+                    keepAnnotations: request.Annotate[v] is not null));
+            }
+            for (int v = 0; v < request.Videos.Count; v++)
+            {
+                VideoFrameSource source = VideoFrameSource.Open(request.Videos[v], preprocess);
+                disposables.Add(source);
+                sources.Add(source);
+                if (request.Annotate[v] is string annotatePath)
+                {
+                    annotators[v] = Annotator.Create(request.Videos[v], annotatePath, source.Video.Width, source.Video.Height, source.Video.Fps);
+                    disposables.Add(annotators[v]!);
+                }
+            }
+
+            var sink = new LabelSink(targets);
+            var pipeline = new InferencePipeline(model, new PipelineOptions { MaxBatch = Math.Max(1, sources.Count) });
+            Task<PipelineStats> run = pipeline.RunAsync(sources, sink, cancellationToken);
+            PipelineStats stats = showProgress ? await WithProgressAsync(run, pipeline, sources, stderr) : await run;
+
+            for (int v = 0; v < annotators.Length; v++)
+            {
+                annotators[v]?.Write(targets[v].Annotations, classes, CancellationToken.None);
+            }
+            ReportEnds(stats, targets);
+        }
+        finally
+        {
+            foreach (IDisposable disposable in disposables)
+            {
+                disposable.Dispose();
+            }
+        }
+    }
+
+    private static void ReportEnds(PipelineStats stats, IReadOnlyList<LabelTarget> targets)
+    {
+        var failures = new List<string>();
+        bool cancelled = false;
+        foreach (StreamEnd end in stats.Ends)
+        {
+            LabelTarget target = targets[end.Stream];
+            string kept = $"{end.Frames} frame{(end.Frames == 1 ? "" : "s")} labelled and written to {target.Rows.Name}";
+            if (end.Error is not null)
+            {
+                string message = end.Error is AgentException ? end.Error.Message : $"{target.Video}: {end.Error.Message}";
+                failures.Add($"{message} ({kept})");
+            }
+            cancelled |= end.Cancelled;
+        }
+        if (failures.Count > 0)
+        {
+            throw new AgentException(string.Join("; ", failures));
+        }
+        if (cancelled)
+        {
+            throw new OperationCanceledException($"cancelled after {stats.Frames} frames; what was labelled is written");
+        }
+    }
+
+    private static async Task<PipelineStats> WithProgressAsync(Task<PipelineStats> run, InferencePipeline pipeline,
+        IReadOnlyList<VideoFrameSource> sources, TextWriter stderr)
+    {
+        long total = sources.Sum(s => (long)(s.Video.DeclaredFrameCount ?? 0));
+        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(stderr) });
+        await console.Progress()
+            .AutoClear(true)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new FramesColumn(),
+                new RemainingTimeColumn(), new SpinnerColumn())
+            .StartAsync(async context =>
+            {
+                ProgressTask task = context.AddTask("label", maxValue: Math.Max(1, total));
+                task.IsIndeterminate = total == 0;
+                while (!run.IsCompleted)
+                {
+                    task.Value = pipeline.FramesCompleted;
+                    await Task.WhenAny(run, Task.Delay(100));
+                }
+                task.Value = pipeline.FramesCompleted;
+            });
+        return await run;
+    }
+}

@@ -1,0 +1,57 @@
+using System.Text;
+
+namespace Agent.Host.Labeling;
+
+/// <summary>Where one stream's label rows go: a file committed atomically, or a text writer (stdout).</summary>
+internal abstract class RowOutput : IDisposable
+{
+    /// <summary>A description for messages (the final path, or "stdout").</summary>
+    public abstract string Name { get; }
+
+    /// <summary>Writes formatted UTF-8 bytes; each call reaches the OS (or the writer) before it returns.</summary>
+    public abstract void Write(ReadOnlySpan<byte> utf8);
+
+    /// <summary>Finalises the output: renames a partial file into place.</summary>
+    public abstract void Commit();
+
+    /// <inheritdoc/>
+    public abstract void Dispose();
+
+    /// <summary>Rows to an <see cref="AtomicFile"/>.</summary>
+    public sealed class File(AtomicFile file) : RowOutput
+    {
+        public override string Name => file.Path;
+
+        public override void Write(ReadOnlySpan<byte> utf8) => file.Write(utf8);
+
+        public override void Commit() => file.Commit();
+
+        public override void Dispose() => file.Dispose();
+    }
+
+    /// <summary>Rows to a text writer, decoded through one reused char buffer.</summary>
+    public sealed class Text(TextWriter writer) : RowOutput
+    {
+        private char[] _chars = new char[1024];
+
+        public override string Name => "stdout";
+
+        public override void Write(ReadOnlySpan<byte> utf8)
+        {
+            int needed = Encoding.UTF8.GetMaxCharCount(utf8.Length);
+            if (needed > _chars.Length)
+            {
+                _chars = new char[needed];
+            }
+            int count = Encoding.UTF8.GetChars(utf8, _chars);
+            writer.Write(_chars, 0, count);
+            writer.Flush();
+        }
+
+        public override void Commit() => writer.Flush();
+
+        public override void Dispose()
+        {
+        }
+    }
+}

@@ -1,0 +1,25 @@
+namespace Agent.Host.Pipeline;
+
+/// <summary>
+/// A recurrent policy stepped for a batch of streams at once: frames in, per-stream state updated in place, action
+/// probabilities, value and greedy action out. The pipeline calls <see cref="Step"/> from its one inference thread.
+/// </summary>
+public interface IBatchModel
+{
+    /// <summary>Bytes in one observation (C·H·W uint8).</summary>
+    int ObservationSize { get; }
+
+    /// <summary>Floats of recurrent state per stream.</summary>
+    int StateSize { get; }
+
+    /// <summary>Number of actions (width of the probability rows).</summary>
+    int ActionCount { get; }
+
+    /// <summary>
+    /// One step. frames is (batch, ObservationSize) uint8; state is (batch, StateSize), updated in place;
+    /// episodeStarts is (batch): 1 resets that row's state (state·(1 − start)) before the step; probs is
+    /// (batch, ActionCount); values is (batch); actions is (batch), the greedy (argmax) action. Allocates nothing.
+    /// </summary>
+    void Step(ReadOnlySpan<byte> frames, Span<float> state, ReadOnlySpan<float> episodeStarts,
+        Span<float> probs, Span<float> values, Span<int> actions, int batch);
+}

@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+
+namespace Agent.Host.Pipeline;
+
+public sealed partial class InferencePipeline
+{
+    private sealed partial class Run
+    {
+        /// <summary>
+        /// The inference thread: forms batches of at most one frame per stream, gathers each stream's state, steps
+        /// the model once, scatters state and outputs back, and passes the tokens to the sink in the same order.
+        /// </summary>
+        private void InferenceLoop()
+        {
+            ChannelReader<FrameToken> ready = _ready.Reader;
+            var waiter = new ChannelWaiter<FrameToken>(ready);
+            var batcher = new Batcher(_streams, _slotsPerStream + 1, _maxBatch);
+            var state = new float[checked(_streams * _stateSize)];
+            var stepped = new long[_streams];
+            var frames = new byte[checked(_maxBatch * _observationSize)];
+            var batchState = new float[checked(_maxBatch * _stateSize)];
+            var starts = new float[_maxBatch];
+            var probs = new float[checked(_maxBatch * _actions)];
+            var values = new float[_maxBatch];
+            var actions = new int[_maxBatch];
+            ChannelWriter<FrameToken> done = _done.Writer;
+
+            while (batcher.ActiveStreams > 0 && !Faulted)
+            {
+                batcher.BeginBatch(done);
+                Fill(ready, batcher, done);
+                if (batcher.Count == 0)
+                {
+                    if (batcher.ActiveStreams > 0 && waiter.Wait(Timeout.Infinite) == ChannelWaiter<FrameToken>.Outcome.Completed)
+                    {
+                        return;
+                    }
+                    continue;
+                }
+                if (_maxWaitMs > 0 && batcher.Count < Math.Min(_maxBatch, batcher.ActiveStreams))
+                {
+                    long deadline = Stopwatch.GetTimestamp() + _maxWaitMs * Stopwatch.Frequency / 1000;
+                    while (batcher.Count < Math.Min(_maxBatch, batcher.ActiveStreams))
+                    {
+                        long left = deadline - Stopwatch.GetTimestamp();
+                        if (left <= 0)
+                        {
+                            break;
+                        }
+                        ChannelWaiter<FrameToken>.Outcome outcome = waiter.Wait((int)Math.Max(1, left * 1000 / Stopwatch.Frequency));
+                        if (outcome != ChannelWaiter<FrameToken>.Outcome.Ready)
+                        {
+                            break;
+                        }
+                        Fill(ready, batcher, done);
+                    }
+                }
+
+                long start = Stopwatch.GetTimestamp();
+                int batch = batcher.Count;
+                for (int b = 0; b < batch; b++)
+                {
+                    FrameToken token = batcher[b];
+                    Observation(token.Slot).CopyTo(frames.AsSpan(b * _observationSize, _observationSize));
+                    state.AsSpan(token.Stream * _stateSize, _stateSize).CopyTo(batchState.AsSpan(b * _stateSize, _stateSize));
+                    starts[b] = stepped[token.Stream] == 0 ? 1f : 0f;
+                }
+                _model.Step(frames.AsSpan(0, batch * _observationSize), batchState.AsSpan(0, batch * _stateSize),
+                    starts.AsSpan(0, batch), probs.AsSpan(0, batch * _actions), values.AsSpan(0, batch), actions.AsSpan(0, batch), batch);
+                for (int b = 0; b < batch; b++)
+                {
+                    FrameToken token = batcher[b];
+                    batchState.AsSpan(b * _stateSize, _stateSize).CopyTo(state.AsSpan(token.Stream * _stateSize, _stateSize));
+                    probs.AsSpan(b * _actions, _actions).CopyTo(_probs.AsSpan(token.Slot * _actions, _actions));
+                    _values[token.Slot] = values[b];
+                    _chosen[token.Slot] = actions[b];
+                    stepped[token.Stream]++;
+                    Write(_done, token);
+                }
+                _modelBusy += Stopwatch.GetTimestamp() - start;
+                _steps++;
+            }
+        }
+
+        /// <summary>Admits deferred tokens first (they are older), then whatever the channel holds, until the batch is full.</summary>
+        private static void Fill(ChannelReader<FrameToken> ready, Batcher batcher, ChannelWriter<FrameToken> done)
+        {
+            while (!batcher.IsFull && ready.TryRead(out FrameToken token))
+            {
+                batcher.Admit(token, done);
+            }
+        }
+    }
+}

@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using Agent.Vision;
+
+namespace Agent.Host.Pipeline;
+
+/// <summary>
+/// A video file as a pipeline stream: Agent.Vision's <see cref="VideoSource"/> decodes BGR frames and its
+/// <see cref="FramePreprocessor"/> turns them into the model's stacked observation (the first frame fills the stack).
+/// One observation per decoded frame, so the preprocessing must not skip frames.
+/// </summary>
+public sealed class VideoFrameSource : IStagedFrameSource, IDisposable
+{
+    private readonly VideoSource _video;
+    private readonly FramePreprocessor _preprocessor;
+    private readonly byte[] _frame;
+    private readonly long _maxFrames;
+    private long _delivered;
+    private long _rawTicks;
+    private long _preprocessTicks;
+
+    private VideoFrameSource(VideoSource video, FramePreprocessor preprocessor, long maxFrames)
+    {
+        _video = video;
+        _preprocessor = preprocessor;
+        _frame = new byte[video.FrameBytes];
+        _maxFrames = maxFrames;
+    }
+
+    /// <summary>
+    /// Opens <paramref name="path"/> (throws a <see cref="VideoException"/> naming it when it is missing, empty or not
+    /// a video) and reads at most <paramref name="maxFrames"/> frames.
+    /// </summary>
+    public static VideoFrameSource Open(string path, PreprocessOptions preprocess, long maxFrames = long.MaxValue)
+    {
+        ArgumentNullException.ThrowIfNull(preprocess);
+        if (preprocess.FrameSkip != 1)
+        {
+            throw new ArgumentException("a video frame source labels every decoded frame: FrameSkip must be 1", nameof(preprocess));
+        }
+        VideoSource video = VideoSource.Open(path, new VideoSourceOptions { Format = PixelFormat.Bgr });
+        try
+        {
+            return new VideoFrameSource(video, new FramePreprocessor(video.Width, video.Height, video.Format, preprocess), maxFrames);
+        }
+        catch
+        {
+            video.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The decoder (size, rate, codec, declared frame count).</summary>
+    public VideoSource Video => _video;
+
+    /// <inheritdoc/>
+    public string Name => _video.Path;
+
+    /// <inheritdoc/>
+    public int ObservationSize => _preprocessor.ObservationSize;
+
+    /// <inheritdoc/>
+    public string RawStageName => "decode";
+
+    /// <inheritdoc/>
+    public TimeSpan RawTime => Stopwatch.GetElapsedTime(0, _rawTicks);
+
+    /// <inheritdoc/>
+    public TimeSpan PreprocessTime => Stopwatch.GetElapsedTime(0, _preprocessTicks);
+
+    /// <inheritdoc/>
+    public bool Read(Span<byte> observation, out FrameInfo frame)
+    {
+        frame = default;
+        if (_delivered >= _maxFrames)
+        {
+            return false;
+        }
+        long start = Stopwatch.GetTimestamp();
+        bool read = _video.Read(_frame, out VideoFrameInfo info);
+        long decoded = Stopwatch.GetTimestamp();
+        _rawTicks += decoded - start;
+        if (!read)
+        {
+            return false;
+        }
+        _preprocessor.Push(_frame);
+        _preprocessor.Observation.CopyTo(observation);
+        _preprocessTicks += Stopwatch.GetTimestamp() - decoded;
+        frame = new FrameInfo(info.Index, info.TimestampSeconds);
+        _delivered++;
+        return true;
+    }
+
+    /// <summary>Closes the decoder and the preprocessor.</summary>
+    public void Dispose()
+    {
+        _preprocessor.Dispose();
+        _video.Dispose();
+    }
+}

@@ -1,0 +1,13 @@
+using Agent.Core;
+
+namespace Agent.Memory;
+
+/// <summary>A stream-state snapshot (bytes or file) that is truncated, malformed or does not fit the store.</summary>
+public sealed class StateSnapshotException : AgentException
+{
+    /// <summary>Creates the exception; the message names the source, what is wrong and where.</summary>
+    public StateSnapshotException(string message, Exception? inner = null)
+        : base(message, inner)
+    {
+    }
+}

@@ -1,0 +1,50 @@
+using Agent.Host.Pipeline;
+using Xunit.Abstractions;
+
+namespace Agent.Tests.Host.Pipeline;
+
+public class SteadyStateAllocationTests(ITestOutputHelper output)
+{
+    private const int ObservationSize = 256;
+    private const int Streams = 4;
+
+    /// <summary>Sums values per stream without allocating, so only the pipeline's own allocations are measured.</summary>
+    private sealed class SummingSink(int streams) : IResultSink
+    {
+        public double[] Sums { get; } = new double[streams];
+
+        public void OnFrame(in FrameResult result) => Sums[result.Stream] += result.Value + result.Score;
+
+        public void OnStreamEnd(in StreamEnd end)
+        {
+        }
+    }
+
+    private static async Task<long> AllocatedBytesAsync(long framesPerStream)
+    {
+        var sources = Enumerable.Range(0, Streams)
+            .Select(s => (IFrameSource)new SequenceSource($"s{s}", ObservationSize, s, framesPerStream)).ToArray();
+        var pipeline = new InferencePipeline(new HashModel(ObservationSize), new PipelineOptions { SourceThreads = 2 });
+        PipelineStats stats = await pipeline.RunAsync(sources, new SummingSink(Streams)).WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(Streams * framesPerStream, stats.Frames);
+        return stats.AllocatedBytes;
+    }
+
+    [Fact]
+    public async Task RunAsync_SteadyState_AllocatesNothingPerFrame()
+    {
+        // Each run allocates a fixed amount (thread start, per-thread scratch, lazily created wait handles). The
+        // difference between a long and a short run is what the extra frames cost: the bound is 1 byte per extra
+        // frame, where one boxed token or one span-to-array copy per frame would cost at least 24.
+        const long shortRun = 200;
+        const long longRun = 4200;
+        await AllocatedBytesAsync(shortRun);
+        long small = await AllocatedBytesAsync(shortRun);
+        long large = await AllocatedBytesAsync(longRun);
+
+        long extraFrames = Streams * (longRun - shortRun);
+        double perFrame = (double)(large - small) / extraFrames;
+        output.WriteLine($"short run {small} B, long run {large} B, {perFrame:F4} B per extra frame");
+        Assert.True(perFrame < 1.0, $"{perFrame:F3} bytes allocated per frame in steady state");
+    }
+}

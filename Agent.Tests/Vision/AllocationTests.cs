@@ -1,0 +1,95 @@
+using Agent.Vision;
+using Xunit.Abstractions;
+
+namespace Agent.Tests.Vision;
+
+public sealed class AllocationTests : IDisposable
+{
+    private readonly TestVideos _videos = new();
+    private readonly ITestOutputHelper _output;
+
+    public AllocationTests(ITestOutputHelper output) => _output = output;
+
+    public void Dispose() => _videos.Dispose();
+
+    [Theory]
+    [InlineData(PixelFormat.Bgr, true, 1)]
+    [InlineData(PixelFormat.Gray, true, 4)]
+    [InlineData(PixelFormat.Rgb, false, 2)]
+    public void ReadPushCopy_SteadyState_AllocatesNothingPerFrame(PixelFormat format, bool grayscale, int skip)
+    {
+        string path = _videos.Write("alloc.mp4", "mp4v", 96, 72, 25, 60);
+        using VideoSource source = VideoSource.Open(path, new VideoSourceOptions { Format = format });
+        var options = new PreprocessOptions { Grayscale = grayscale, FrameSkip = skip, Stack = 4 };
+        using var preprocessor = new FramePreprocessor(source.Width, source.Height, format, options);
+        var frame = new byte[source.FrameBytes];
+        var observation = new float[preprocessor.ObservationSize];
+
+        // Warm-up: first calls JIT-compile and let the native side size its Mats.
+        for (int i = 0; i < 10; i++)
+        {
+            Step(source, preprocessor, frame, observation);
+        }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        int frames = 0;
+        while (Step(source, preprocessor, frame, observation))
+        {
+            frames++;
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        _output.WriteLine($"{format}, gray={grayscale}, skip={skip}: {allocated} bytes over {frames} frames");
+        Assert.Equal(50, frames);
+        Assert.Equal(0, allocated);
+    }
+
+    private static bool Step(VideoSource source, FramePreprocessor preprocessor, byte[] frame, float[] observation)
+    {
+        if (!source.Read(frame, out _))
+        {
+            return false;
+        }
+        if (preprocessor.Push(frame))
+        {
+            preprocessor.CopyObservation(observation);
+        }
+        return true;
+    }
+
+    [Fact]
+    public void Annotate_SteadyState_AllocatesNothingPerFrame()
+    {
+        const int Width = 120, Height = 90;
+        var frame = new byte[Width * Height * 3];
+        string[] labels = ["jump", "run left", "idle"];
+        for (int i = 0; i < 5; i++)
+        {
+            FrameAnnotator.Draw(frame, Width, Height, Width * 3, labels[i % 3], i / 5f);
+        }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100; i++)
+        {
+            FrameAnnotator.Draw(frame, Width, Height, Width * 3, labels[i % 3], i / 100f);
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void VideoWriterWrite_SteadyState_AllocatesNothingPerFrame()
+    {
+        using VideoWriter writer = VideoWriter.Open(_videos.PathFor("w.avi"), "MJPG", 10, 64, 48);
+        byte[] bgr = TestVideos.Pattern(64, 48, 0);
+        byte[] rgba = TestVideos.Pattern(64, 48, 1, PixelFormat.Rgba);
+        for (int i = 0; i < 3; i++)
+        {
+            writer.Write(bgr);
+            writer.Write(rgba, PixelFormat.Rgba, 64 * 4);
+        }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 20; i++)
+        {
+            writer.Write(bgr);
+            writer.Write(rgba, PixelFormat.Rgba, 64 * 4);
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+}

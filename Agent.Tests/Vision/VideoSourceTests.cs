@@ -1,0 +1,259 @@
+using Agent.Vision;
+using Xunit.Abstractions;
+
+namespace Agent.Tests.Vision;
+
+public sealed class VideoSourceTests : IDisposable
+{
+    private readonly TestVideos _videos = new();
+    private readonly ITestOutputHelper _output;
+
+    public VideoSourceTests(ITestOutputHelper output) => _output = output;
+
+    public void Dispose() => _videos.Dispose();
+
+    [Theory]
+    [InlineData("mp4v", ".mp4", 160, 96, 25.0, 37, "mp4v")]
+    [InlineData("MJPG", ".avi", 64, 48, 30.0, 45, "MJPG")]
+    [InlineData("XVID", ".avi", 96, 64, 15.0, 23, "XVID")]
+    [InlineData("FFV1", ".mkv", 80, 60, 24.0, 31, "FFV1")]
+    [InlineData("avc1", ".mp4", 128, 72, 29.97, 40, "avc1")]
+    [InlineData("X264", ".mkv", 112, 80, 50.0, 33, "h264")]
+    [InlineData("mp4v", ".mkv", 48, 32, 60.0, 52, "mpeg")]
+    public void Read_GeneratedVideo_ExactFramesSizeCodecAndTimestamps(
+        string fourcc, string extension, int width, int height, double fps, int frames, string codec)
+    {
+        string path = _videos.Write("v" + extension, fourcc, width, height, fps, frames);
+        using VideoSource source = VideoSource.Open(path);
+        Assert.Equal(width, source.Width);
+        Assert.Equal(height, source.Height);
+        Assert.Equal(fps, source.Fps, 2);
+        Assert.Equal(frames, source.DeclaredFrameCount);
+        Assert.Equal(codec, source.Codec);
+        var frame = new byte[source.FrameBytes];
+        int count = 0;
+        double worst = 0;
+        // Tolerance: container timestamps are rounded to the container's time base (1 ms for Matroska).
+        const double Tolerance = 1.5e-3;
+        while (source.Read(frame, out VideoFrameInfo info))
+        {
+            Assert.Equal(count, info.Index);
+            worst = Math.Max(worst, Math.Abs(info.TimestampSeconds - count / fps));
+            count++;
+        }
+        _output.WriteLine($"{fourcc}{extension}: {count} frames, worst timestamp error {worst:E2} s (tolerance {Tolerance:E1})");
+        Assert.Equal(frames, count);
+        Assert.True(worst <= Tolerance, $"worst timestamp error {worst} s");
+        Assert.False(source.Read(frame, out _));
+    }
+
+    [Fact]
+    public void Open_OddSizeMjpegWriter_KeepsOddSize()
+    {
+        string path = _videos.Write("odd.avi", "MJPG", 161, 97, 12.5, 17, VideoWriterBackend.OpenCvMjpeg);
+        using VideoSource source = VideoSource.Open(path);
+        Assert.Equal((161, 97), (source.Width, source.Height));
+        var frame = new byte[source.FrameBytes];
+        int count = 0;
+        while (source.Read(frame, out _))
+        {
+            count++;
+        }
+        Assert.Equal(17, count);
+    }
+
+    [Fact]
+    public void Open_OddSizeFfmpegWriter_DropsLastColumnAndRow()
+    {
+        string path = _videos.Write("odd.mp4", "mp4v", 161, 97, 25, 5);
+        using VideoSource source = VideoSource.Open(path);
+        Assert.Equal((160, 96), (source.Width, source.Height));
+    }
+
+    [Fact]
+    public void Read_VariableFrameRate_TimestampsFromStream()
+    {
+        // Frames 0..5 are 40 ms apart, then 100 ms apart: pts in ms = 40·n for n < 6, else 240 + 100·(n − 6).
+        double[] expected = Enumerable.Range(0, 12).Select(n => (n < 6 ? 40.0 * n : 240.0 + 100.0 * (n - 6)) / 1000.0).ToArray();
+        foreach ((string name, string codec) in new[] { ("vfr.mkv", "ffv1"), ("vfr.mp4", "mpeg4") })
+        {
+            string path = _videos.PathFor(name);
+            TestVideos.Ffmpeg(
+                "-v", "error", "-y", "-f", "lavfi",
+                "-i", "testsrc=size=96x64:rate=25,settb=1/1000,setpts='if(lt(N\\,6)\\,N*40\\,240+(N-6)*100)'",
+                "-frames:v", "12", "-fps_mode", "passthrough", "-c:v", codec, path);
+            using VideoSource source = VideoSource.Open(path);
+            var frame = new byte[source.FrameBytes];
+            var times = new List<double>();
+            while (source.Read(frame, out VideoFrameInfo info))
+            {
+                times.Add(info.TimestampSeconds);
+            }
+            double worst = times.Zip(expected, (a, b) => Math.Abs(a - b)).Max();
+            _output.WriteLine($"{name}: {string.Join(", ", times.Select(t => t.ToString("0.###")))}; worst error {worst:E2} s (tolerance 1e-3)");
+            Assert.Equal(expected.Length, times.Count);
+            Assert.True(worst <= 1e-3, $"{name}: worst timestamp error {worst} s");
+        }
+    }
+
+    [Fact]
+    public void Read_GrayFormat_EqualsBgrThroughCvtColor()
+    {
+        string path = _videos.Write("gray.avi", "MJPG", 101, 67, 20, 6, VideoWriterBackend.OpenCvMjpeg);
+        using VideoSource bgr = VideoSource.Open(path);
+        using VideoSource gray = VideoSource.Open(path, new VideoSourceOptions { Format = PixelFormat.Gray });
+        Assert.Equal(bgr.Width, gray.RowBytes);
+        var color = new byte[bgr.FrameBytes];
+        var expected = new byte[gray.FrameBytes];
+        var actual = new byte[gray.FrameBytes];
+        int frames = 0;
+        while (bgr.Read(color, out _))
+        {
+            Assert.True(gray.Read(actual, out _));
+            Cv.CvtColor(color, PixelFormat.Bgr, expected, PixelFormat.Gray, bgr.Width, bgr.Height);
+            Assert.Equal(expected, actual);
+            frames++;
+        }
+        Assert.Equal(6, frames);
+    }
+
+    [Fact]
+    public void Read_PaddedStride_WritesRowsAtStrideAndLeavesPadding()
+    {
+        string path = _videos.Write("stride.avi", "MJPG", 33, 21, 10, 2, VideoWriterBackend.OpenCvMjpeg);
+        using VideoSource packed = VideoSource.Open(path);
+        using VideoSource padded = VideoSource.Open(path);
+        int stride = packed.RowBytes + 13;
+        var expected = new byte[packed.FrameBytes];
+        var buffer = new byte[stride * packed.Height];
+        Array.Fill(buffer, (byte)0xAB);
+        Assert.True(packed.Read(expected, out _));
+        Assert.True(padded.Read(buffer, stride, out _));
+        for (int y = 0; y < packed.Height; y++)
+        {
+            Assert.Equal(expected.AsSpan(y * packed.RowBytes, packed.RowBytes).ToArray(), buffer.AsSpan(y * stride, packed.RowBytes).ToArray());
+            Assert.All(buffer.AsSpan(y * stride + packed.RowBytes, 13).ToArray(), b => Assert.Equal(0xAB, b));
+        }
+    }
+
+    [Theory]
+    [InlineData("MJPG", ".avi")]
+    [InlineData("mp4v", ".mp4")]
+    [InlineData("avc1", ".mp4")]
+    public void Seek_ForwardAndBackward_ReturnsSameFrameAsSequentialRead(string fourcc, string extension)
+    {
+        string path = _videos.Write("seek" + extension, fourcc, 64, 48, 25, 40);
+        var sequential = new List<byte[]>();
+        using (VideoSource source = VideoSource.Open(path))
+        {
+            var frame = new byte[source.FrameBytes];
+            while (source.Read(frame, out _))
+            {
+                sequential.Add((byte[])frame.Clone());
+            }
+        }
+        using VideoSource seeking = VideoSource.Open(path);
+        var buffer = new byte[seeking.FrameBytes];
+        foreach (int target in new[] { 17, 3, 39, 0, 25, 24 })
+        {
+            seeking.Seek(target);
+            Assert.Equal(target, seeking.FrameIndex);
+            Assert.True(seeking.Read(buffer, out VideoFrameInfo info));
+            Assert.Equal(target, info.Index);
+            Assert.Equal(target / 25.0, info.TimestampSeconds, 3);
+            Assert.Equal(sequential[target], buffer);
+        }
+    }
+
+    [Fact]
+    public void Open_MissingFile_ThrowsNamingIt()
+    {
+        string path = _videos.PathFor("missing.mp4");
+        var e = Assert.Throws<VideoException>(() => VideoSource.Open(path));
+        Assert.Equal($"{path}: no such file", e.Message);
+    }
+
+    [Fact]
+    public void Open_EmptyFile_ThrowsNamingIt()
+    {
+        string path = _videos.PathFor("empty.mp4");
+        File.WriteAllBytes(path, []);
+        var e = Assert.Throws<VideoException>(() => VideoSource.Open(path));
+        Assert.Equal($"{path}: the file is empty", e.Message);
+    }
+
+    [Theory]
+    [InlineData("notes.mp4")]
+    [InlineData("notes.txt")]
+    [InlineData("noise.avi")]
+    public void Open_NotAVideo_ThrowsNamingIt(string name)
+    {
+        string path = _videos.PathFor(name);
+        if (name.StartsWith("noise", StringComparison.Ordinal))
+        {
+            var bytes = new byte[4096];
+            new Random(7).NextBytes(bytes);
+            File.WriteAllBytes(path, bytes);
+        }
+        else
+        {
+            File.WriteAllText(path, string.Concat(Enumerable.Repeat("this is not a video\n", 50)));
+        }
+        var e = Assert.Throws<VideoException>(() => VideoSource.Open(path));
+        Assert.StartsWith($"{path}: not a video", e.Message);
+        Assert.Null(e.FrameIndex);
+    }
+
+    [Fact]
+    public void Open_UnreachableStreamUrl_ThrowsNamingIt()
+    {
+        const string Url = "http://127.0.0.1:9/clip.mp4";
+        var e = Assert.Throws<VideoException>(() => VideoSource.Open(Url));
+        Assert.Equal($"{Url}: cannot open the stream (unreachable, or not a video FFmpeg can read)", e.Message);
+    }
+
+    [Theory]
+    [InlineData("MJPG", ".avi")]
+    [InlineData("XVID", ".avi")]
+    [InlineData("FFV1", ".mkv")]
+    [InlineData("X264", ".mkv")]
+    public void Read_TruncatedFile_DeliversFramesBeforeBreakThenThrowsWithIndex(string fourcc, string extension)
+    {
+        string whole = _videos.Write("whole" + extension, fourcc, 64, 48, 30, 60);
+        string cut = _videos.Truncate(whole, 0.5);
+        using VideoSource source = VideoSource.Open(cut);
+        var frame = new byte[source.FrameBytes];
+        int delivered = 0;
+        var e = Assert.Throws<VideoException>(() =>
+        {
+            while (source.Read(frame, out _))
+            {
+                delivered++;
+            }
+        });
+        _output.WriteLine(e.Message);
+        Assert.InRange(delivered, 1, 59);
+        Assert.Equal(delivered, e.FrameIndex);
+        Assert.StartsWith($"{cut}: the stream breaks at frame {delivered}", e.Message);
+    }
+
+    [Fact]
+    public void Read_BufferTooSmall_ThrowsFrameFormatException()
+    {
+        string path = _videos.Write("small.avi", "MJPG", 32, 24, 10, 2);
+        using VideoSource source = VideoSource.Open(path);
+        var frame = new byte[source.FrameBytes - 1];
+        var e = Assert.Throws<FrameFormatException>(() => source.Read(frame, out _));
+        Assert.Contains(path, e.Message);
+        Assert.Equal(0, source.FrameIndex);
+    }
+
+    [Fact]
+    public void Read_AfterDispose_ThrowsObjectDisposed()
+    {
+        string path = _videos.Write("disposed.avi", "MJPG", 32, 24, 10, 2);
+        VideoSource source = VideoSource.Open(path);
+        source.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => source.Read(new byte[32 * 24 * 3], out _));
+    }
+}

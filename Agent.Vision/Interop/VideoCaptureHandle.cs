@@ -1,0 +1,30 @@
+using System.Runtime.InteropServices;
+
+namespace Agent.Vision.Interop;
+
+/// <summary>Owns an OpenCV cv::VideoCapture (FFmpeg backend). ReleaseHandle never throws: the native delete swallows every error.</summary>
+internal sealed class VideoCaptureHandle : SafeHandle
+{
+    /// <summary>Used by the marshaller; the handle starts invalid.</summary>
+    public VideoCaptureHandle()
+        : base(IntPtr.Zero, ownsHandle: true)
+    {
+    }
+
+    /// <summary>Takes ownership of a pointer returned by the native open/new export.</summary>
+    public VideoCaptureHandle(nint handle)
+        : base(IntPtr.Zero, ownsHandle: true)
+    {
+        SetHandle(handle);
+    }
+
+    /// <inheritdoc />
+    public override bool IsInvalid => handle == IntPtr.Zero;
+
+    /// <inheritdoc />
+    protected override bool ReleaseHandle()
+    {
+        NativeMethods.videoio_VideoCapture_delete(handle);
+        return true;
+    }
+}

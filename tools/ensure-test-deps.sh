@@ -1,0 +1,19 @@
+#!/bin/sh
+# The test suite also runs the Python env bridge (python3, standard library only) and generates
+# variable-frame-rate videos with the ffmpeg CLI. Installs them when missing and running as root
+# with apt-get; otherwise prints one line with the exact command and fails. Called by Agent.Tests' build.
+set -u
+need=""
+command -v python3 >/dev/null 2>&1 || need="$need python3"
+command -v ffmpeg >/dev/null 2>&1 || need="$need ffmpeg"
+[ -z "$need" ] && exit 0
+cmd="apt-get install -y$need"
+if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+  echo "agent tests: installing missing packages:$need" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq $need >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq $need >/dev/null 2>&1; } || {
+    echo "error: could not install the test suite's packages; run: sudo $cmd" >&2; exit 1; }
+  exit 0
+fi
+echo "error: the test suite needs packages that are missing; run: sudo $cmd" >&2
+exit 1
