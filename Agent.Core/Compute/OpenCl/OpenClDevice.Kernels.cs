@@ -156,7 +156,7 @@ public sealed unsafe partial class OpenClDevice
         args.Int(g.OutHeight);
         args.Int(g.OutWidth);
         args.Int((int)activation);
-        args.Enqueue(g.OutHeight * g.OutWidth, g.OutChannels, batch);
+        args.Enqueue(g.OutHeight * g.OutWidth, (g.OutChannels + OpenClProgram.ConvChannelsPerItem - 1) / OpenClProgram.ConvChannelsPerItem, batch);
     }
 
     private static void Recurrence(ref KernelArgs args, int steps, int batch, int hidden, int groupLimit)
