@@ -61,7 +61,7 @@ internal static class LabelRunner
             {
                 annotators[v]?.Write(targets[v].Annotations, classes, CancellationToken.None);
             }
-            ReportEnds(stats, targets);
+            ReportEnds(stats, targets, stderr);
         }
         finally
         {
@@ -72,7 +72,7 @@ internal static class LabelRunner
         }
     }
 
-    private static void ReportEnds(PipelineStats stats, IReadOnlyList<LabelTarget> targets)
+    private static void ReportEnds(PipelineStats stats, IReadOnlyList<LabelTarget> targets, TextWriter stderr)
     {
         var failures = new List<string>();
         bool cancelled = false;
@@ -93,7 +93,9 @@ internal static class LabelRunner
         }
         if (cancelled)
         {
-            throw new OperationCanceledException($"cancelled after {stats.Frames} frames; what was labelled is written");
+            string written = string.Join(", ", targets.Select(t => $"{t.Frames} frames to {t.Rows.Name}"));
+            stderr.WriteLine($"label: stopped by Ctrl+C; labels written: {written}");
+            throw new OperationCanceledException($"cancelled after {stats.Frames} frames");
         }
     }
 
