@@ -48,28 +48,28 @@ public abstract partial class ComputeDevice
     /// <summary>
     /// Runs an LSTM layer's recurrence over <paramref name="steps"/> time steps for <paramref name="batch"/> streams
     /// (gate order i, f, g, o). inputGates is (steps, batch, 4H) = x·W_ihᵀ + b_ih, precomputed with one
-    /// <see cref="Gemm"/> over all steps; hiddenWeightT is W_hh transposed, (H, 4H); hiddenBias is b_hh (4H) or empty.
+    /// <see cref="Gemm"/> over all steps; hiddenWeight is W_hh (4H, H) as PyTorch stores it; hiddenBias is b_hh (4H) or empty.
     /// h and c are (batch, H), read as the state before the first step and left as the state after the last.
     /// episodeStarts is (steps, batch) or empty: before step t the state of stream b is multiplied by
     /// (1 − episodeStarts[t, b]). output is (steps, batch, H), the new h of every step. inputGates is not modified.
     /// </summary>
-    public void LstmSequence(DeviceView<float> inputGates, DeviceView<float> hiddenWeightT, DeviceView<float> hiddenBias, DeviceView<float> h, DeviceView<float> c, DeviceView<float> episodeStarts, DeviceView<float> output, int steps, int batch, int hidden)
+    public void LstmSequence(DeviceView<float> inputGates, DeviceView<float> hiddenWeight, DeviceView<float> hiddenBias, DeviceView<float> h, DeviceView<float> c, DeviceView<float> episodeStarts, DeviceView<float> output, int steps, int batch, int hidden)
     {
-        CheckRecurrence(inputGates, hiddenWeightT, hiddenBias, h, episodeStarts, output, steps, batch, hidden, 4);
+        CheckRecurrence(inputGates, hiddenWeight, hiddenBias, h, episodeStarts, output, steps, batch, hidden, 4);
         Require(c, nameof(c), (long)batch * hidden);
-        LstmSequenceCore(inputGates, hiddenWeightT, hiddenBias, h, c, episodeStarts, output, steps, batch, hidden);
+        LstmSequenceCore(inputGates, hiddenWeight, hiddenBias, h, c, episodeStarts, output, steps, batch, hidden);
     }
 
     /// <summary>
     /// Runs a GRU layer's recurrence (gate order r, z, n; n = tanh(x_n + r·(W_hn h + b_hn))) over
-    /// <paramref name="steps"/> steps. inputGates is (steps, batch, 3H) = x·W_ihᵀ + b_ih; hiddenWeightT is W_hh
-    /// transposed, (H, 3H); hiddenBias is b_hh (3H) or empty; h is (batch, H), updated in place; episodeStarts
+    /// <paramref name="steps"/> steps. inputGates is (steps, batch, 3H) = x·W_ihᵀ + b_ih; hiddenWeight is W_hh
+    /// (3H, H); hiddenBias is b_hh (3H) or empty; h is (batch, H), updated in place; episodeStarts
     /// and output as in <see cref="LstmSequence"/>.
     /// </summary>
-    public void GruSequence(DeviceView<float> inputGates, DeviceView<float> hiddenWeightT, DeviceView<float> hiddenBias, DeviceView<float> h, DeviceView<float> episodeStarts, DeviceView<float> output, int steps, int batch, int hidden)
+    public void GruSequence(DeviceView<float> inputGates, DeviceView<float> hiddenWeight, DeviceView<float> hiddenBias, DeviceView<float> h, DeviceView<float> episodeStarts, DeviceView<float> output, int steps, int batch, int hidden)
     {
-        CheckRecurrence(inputGates, hiddenWeightT, hiddenBias, h, episodeStarts, output, steps, batch, hidden, 3);
-        GruSequenceCore(inputGates, hiddenWeightT, hiddenBias, h, episodeStarts, output, steps, batch, hidden);
+        CheckRecurrence(inputGates, hiddenWeight, hiddenBias, h, episodeStarts, output, steps, batch, hidden, 3);
+        GruSequenceCore(inputGates, hiddenWeight, hiddenBias, h, episodeStarts, output, steps, batch, hidden);
     }
 
     /// <summary>GEMM on checked arguments; see <see cref="Gemm"/>.</summary>
@@ -82,10 +82,10 @@ public abstract partial class ComputeDevice
     protected abstract void Conv2dCore(DeviceView<byte> x, float inputScale, DeviceView<float> weight, DeviceView<float> bias, DeviceView<float> y, ConvGeometry geometry, int batch, Activation activation);
 
     /// <summary>LSTM recurrence on checked arguments; see <see cref="LstmSequence"/>.</summary>
-    protected abstract void LstmSequenceCore(DeviceView<float> inputGates, DeviceView<float> hiddenWeightT, DeviceView<float> hiddenBias, DeviceView<float> h, DeviceView<float> c, DeviceView<float> episodeStarts, DeviceView<float> output, int steps, int batch, int hidden);
+    protected abstract void LstmSequenceCore(DeviceView<float> inputGates, DeviceView<float> hiddenWeight, DeviceView<float> hiddenBias, DeviceView<float> h, DeviceView<float> c, DeviceView<float> episodeStarts, DeviceView<float> output, int steps, int batch, int hidden);
 
     /// <summary>GRU recurrence on checked arguments; see <see cref="GruSequence"/>.</summary>
-    protected abstract void GruSequenceCore(DeviceView<float> inputGates, DeviceView<float> hiddenWeightT, DeviceView<float> hiddenBias, DeviceView<float> h, DeviceView<float> episodeStarts, DeviceView<float> output, int steps, int batch, int hidden);
+    protected abstract void GruSequenceCore(DeviceView<float> inputGates, DeviceView<float> hiddenWeight, DeviceView<float> hiddenBias, DeviceView<float> h, DeviceView<float> episodeStarts, DeviceView<float> output, int steps, int batch, int hidden);
 
     private void CheckConv(DeviceView<float> weight, DeviceView<float> bias, DeviceView<float> y, ConvGeometry geometry, int batch, Activation activation)
     {
@@ -101,7 +101,7 @@ public abstract partial class ComputeDevice
         CheckActivation(activation);
     }
 
-    private void CheckRecurrence(DeviceView<float> inputGates, DeviceView<float> hiddenWeightT, DeviceView<float> hiddenBias, DeviceView<float> h, DeviceView<float> episodeStarts, DeviceView<float> output, int steps, int batch, int hidden, int gates)
+    private void CheckRecurrence(DeviceView<float> inputGates, DeviceView<float> hiddenWeight, DeviceView<float> hiddenBias, DeviceView<float> h, DeviceView<float> episodeStarts, DeviceView<float> output, int steps, int batch, int hidden, int gates)
     {
         ThrowIfDisposed();
         if (steps <= 0 || batch <= 0 || hidden <= 0)
@@ -109,11 +109,15 @@ public abstract partial class ComputeDevice
             throw new ArgumentException($"recurrence sizes must be positive: steps={steps} batch={batch} hidden={hidden}");
         }
         Require(inputGates, nameof(inputGates), (long)steps * batch * gates * hidden);
-        Require(hiddenWeightT, nameof(hiddenWeightT), (long)hidden * gates * hidden);
+        Require(hiddenWeight, nameof(hiddenWeight), (long)gates * hidden * hidden);
         RequireOptional(hiddenBias, nameof(hiddenBias), gates * hidden);
         Require(h, nameof(h), (long)batch * hidden);
         RequireOptional(episodeStarts, nameof(episodeStarts), (long)steps * batch);
         Require(output, nameof(output), (long)steps * batch * hidden);
+        if (ReferenceEquals(output.Buffer, h.Buffer) && output.Offset < h.Offset + h.Length && h.Offset < output.Offset + output.Length)
+        {
+            throw new ArgumentException("output overlaps h; the recurrence reads the previous h while it writes the new one", nameof(output));
+        }
     }
 
     private void Require<T>(DeviceView<T> view, string name, long needed)

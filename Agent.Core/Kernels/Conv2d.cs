@@ -1,14 +1,19 @@
+using System.Buffers;
+
 namespace Agent.Core.Kernels;
 
 /// <summary>
-/// A 2-D convolution as PyTorch's nn.Conv2d (groups = 1, dilation = 1) with an optional fused activation.
-/// Weights (out, in, kh, kw) are copied once at construction.
-/// Thread-safety: Forward may be called concurrently; the layer holds no per-call state.
+/// A 2-D convolution as PyTorch's nn.Conv2d (groups = 1, dilation = 1) with fused bias and activation.
+/// Weights (out, in, kh, kw) are packed once at construction into GEMM panels, for NCHW inputs (reduction order
+/// c, ky, kx) and for NHWC inputs (ky, kx, c). A forward pass gathers each block of output pixels' receptive fields
+/// into per-thread scratch and multiplies it by the panels with the register-blocked micro-kernel, writing NHWC rows
+/// (pixel, channel); blocks spread over the kernel threads when the layer is large enough.
+/// Thread-safety: Forward and ForwardNhwc may be called concurrently; the layer holds no per-call state.
 /// </summary>
-public sealed class Conv2d
+public sealed unsafe partial class Conv2d
 {
-    private readonly float[] _weight; // (out, in, kh, kw)
-    private readonly float[] _bias;   // (out)
+    private readonly PackedPanels _nchw; // B (in·kh·kw ordered c, ky, kx; out)
+    private readonly PackedPanels _nhwc; // B (kh·kw·in ordered ky, kx, c; out)
 
     /// <summary>weight is (outChannels, inChannels, kernelH, kernelW); bias is (outChannels) or empty.</summary>
     public Conv2d(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int inChannels, int outChannels, int kernelH, int kernelW, int stride = 1, int padding = 0)
@@ -17,7 +22,7 @@ public sealed class Conv2d
         {
             throw new ArgumentException($"bad Conv2d geometry: in={inChannels} out={outChannels} k={kernelH}x{kernelW} stride={stride} pad={padding}");
         }
-        if (weight.Length != outChannels * inChannels * kernelH * kernelW)
+        if (weight.Length != (long)outChannels * inChannels * kernelH * kernelW)
         {
             throw new ArgumentException($"Conv2d weight has {weight.Length} floats, expected ({outChannels}, {inChannels}, {kernelH}, {kernelW})");
         }
@@ -31,8 +36,20 @@ public sealed class Conv2d
         KernelW = kernelW;
         Stride = stride;
         Padding = padding;
-        _weight = weight.ToArray();
-        _bias = bias.IsEmpty ? new float[outChannels] : bias.ToArray();
+        int k = PatchSize;
+        _nchw = PackedPanels.FromTransposed(weight, bias, outChannels, k);
+        var order = new int[k];
+        for (int ky = 0, p = 0; ky < kernelH; ky++)
+        {
+            for (int kx = 0; kx < kernelW; kx++)
+            {
+                for (int c = 0; c < inChannels; c++)
+                {
+                    order[p++] = (c * kernelH + ky) * kernelW + kx;
+                }
+            }
+        }
+        _nhwc = PackedPanels.FromTransposed(weight, bias, outChannels, k, order);
     }
 
     /// <summary>Input channels.</summary>
@@ -48,64 +65,115 @@ public sealed class Conv2d
     /// <summary>Zero padding on every side.</summary>
     public int Padding { get; }
 
+    /// <summary>Floats in one receptive field: in·kh·kw (the GEMM's reduction length).</summary>
+    public int PatchSize => InChannels * KernelH * KernelW;
+
     /// <summary>Output spatial size for an h×w input; throws when the kernel does not fit.</summary>
     public (int Height, int Width) OutputSize(int height, int width)
     {
-        int oh = (height + 2 * Padding - KernelH) / Stride + 1;
-        int ow = (width + 2 * Padding - KernelW) / Stride + 1;
-        if (height + 2 * Padding < KernelH || width + 2 * Padding < KernelW)
+        if (height <= 0 || width <= 0 || height + 2 * Padding < KernelH || width + 2 * Padding < KernelW)
         {
             throw new ArgumentException($"a {KernelH}x{KernelW} kernel does not fit a {height}x{width} input with padding {Padding}");
         }
-        return (oh, ow);
+        return ((height + 2 * Padding - KernelH) / Stride + 1, (width + 2 * Padding - KernelW) / Stride + 1);
+    }
+
+    /// <summary>Floats of scratch <see cref="ForwardNhwc(ReadOnlySpan{float}, Layout, Span{float}, int, int, int, Fusion, Span{float})"/> needs at this batch and input size.</summary>
+    public int ScratchSize(int batch, int height, int width)
+    {
+        (int oh, int ow) = OutputSize(height, width);
+        return KernelThreads.Count * RowsPerItem(batch * oh * ow) * PatchSize;
     }
 
     /// <summary>x is (batch, in, h, w); y is (batch, out, oh, ow) with (oh, ow) = <see cref="OutputSize"/>.</summary>
     public void Forward(ReadOnlySpan<float> x, Span<float> y, int batch, int height, int width, Activation activation = Activation.None)
     {
         (int oh, int ow) = OutputSize(height, width);
-        int inPlane = height * width;
-        int outPlane = oh * ow;
-        if (x.Length < batch * InChannels * inPlane || y.Length < batch * OutChannels * outPlane)
+        int plane = oh * ow;
+        CheckSpans(x.Length, y.Length, batch, height, width, plane);
+        int scratch = ScratchSize(batch, height, width);
+        int rows = batch * plane;
+        float[] rented = ArrayPool<float>.Shared.Rent(scratch + rows * OutChannels);
+        try
         {
-            throw new ArgumentException($"Conv2d at batch {batch} on {InChannels}x{height}x{width}: x has {x.Length}, y has {y.Length} floats");
-        }
-        for (int n = 0; n < batch; n++)
-        {
-            ReadOnlySpan<float> xin = x.Slice(n * InChannels * inPlane, InChannels * inPlane);
-            for (int o = 0; o < OutChannels; o++)
+            Span<float> nhwc = rented.AsSpan(scratch, rows * OutChannels);
+            ForwardNhwc(x, Layout.Nchw, nhwc, batch, height, width, activation == Activation.ReLU ? Fusion.ReluOutput : Fusion.None, rented.AsSpan(0, scratch));
+            for (int n = 0; n < batch; n++)
             {
-                Span<float> yout = y.Slice((n * OutChannels + o) * outPlane, outPlane);
-                for (int oy = 0; oy < oh; oy++)
+                for (int p = 0; p < plane; p++)
                 {
-                    for (int ox = 0; ox < ow; ox++)
+                    ReadOnlySpan<float> pixel = nhwc.Slice((n * plane + p) * OutChannels, OutChannels);
+                    for (int o = 0; o < OutChannels; o++)
                     {
-                        float acc = _bias[o];
-                        for (int c = 0; c < InChannels; c++)
-                        {
-                            int wBase = ((o * InChannels) + c) * KernelH * KernelW;
-                            for (int ky = 0; ky < KernelH; ky++)
-                            {
-                                int iy = oy * Stride - Padding + ky;
-                                if ((uint)iy >= (uint)height)
-                                {
-                                    continue;
-                                }
-                                for (int kx = 0; kx < KernelW; kx++)
-                                {
-                                    int ix = ox * Stride - Padding + kx;
-                                    if ((uint)ix < (uint)width)
-                                    {
-                                        acc += _weight[wBase + ky * KernelW + kx] * xin[c * inPlane + iy * width + ix];
-                                    }
-                                }
-                            }
-                        }
-                        yout[oy * ow + ox] = acc;
+                        y[(n * OutChannels + o) * plane + p] = pixel[o];
                     }
                 }
-                Activations.Apply(activation, yout);
             }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(rented);
+        }
+        if (activation is not (Activation.None or Activation.ReLU))
+        {
+            Activations.Apply(activation, y.Slice(0, batch * OutChannels * plane));
+        }
+    }
+
+    /// <summary>
+    /// x is (batch, in, h, w) for <see cref="Layout.Nchw"/> or (batch, h, w, in) for <see cref="Layout.Nhwc"/>;
+    /// y is (batch, oh, ow, out) NHWC. scratch holds at least <see cref="ScratchSize"/> floats.
+    /// </summary>
+    public void ForwardNhwc(ReadOnlySpan<float> x, Layout layout, Span<float> y, int batch, int height, int width, Fusion fusion, Span<float> scratch)
+    {
+        (int oh, int ow) = OutputSize(height, width);
+        CheckSpans(x.Length, y.Length, batch, height, width, oh * ow);
+        CheckScratch(scratch.Length, batch, height, width);
+        fixed (float* px = x)
+        fixed (float* py = y)
+        fixed (float* ps = scratch)
+        {
+            Job job = CreateJob(batch, height, width, oh, ow, layout == Layout.Nhwc ? _nhwc : _nchw, py, ps, fusion);
+            job.X = px;
+            job.Nhwc = layout == Layout.Nhwc;
+            job.ReluInput = (fusion & Fusion.ReluInput) != 0;
+            RunJob(ref job);
+        }
+    }
+
+    /// <summary>
+    /// frames is (batch, in, h, w) uint8, read as frames / 255 (the scale CleanRL and SB3 apply before the first conv);
+    /// y is (batch, oh, ow, out) NHWC. scratch holds at least <see cref="ScratchSize"/> floats.
+    /// </summary>
+    public void ForwardNhwc(ReadOnlySpan<byte> frames, Span<float> y, int batch, int height, int width, Fusion fusion, Span<float> scratch)
+    {
+        (int oh, int ow) = OutputSize(height, width);
+        CheckSpans(frames.Length, y.Length, batch, height, width, oh * ow);
+        CheckScratch(scratch.Length, batch, height, width);
+        fixed (byte* pf = frames)
+        fixed (float* py = y)
+        fixed (float* ps = scratch)
+        {
+            Job job = CreateJob(batch, height, width, oh, ow, _nchw, py, ps, fusion);
+            job.Frames = pf;
+            RunJob(ref job);
+        }
+    }
+
+    private void CheckSpans(int xLength, int yLength, int batch, int height, int width, int plane)
+    {
+        if (batch < 0 || xLength < (long)batch * InChannels * height * width || yLength < (long)batch * OutChannels * plane)
+        {
+            throw new ArgumentException($"Conv2d at batch {batch} on {InChannels}x{height}x{width}: x has {xLength}, y has {yLength} elements");
+        }
+    }
+
+    private void CheckScratch(int length, int batch, int height, int width)
+    {
+        int needed = ScratchSize(batch, height, width);
+        if (length < needed)
+        {
+            throw new ArgumentException($"Conv2d scratch has {length} floats, needs {needed} at batch {batch} on {InChannels}x{height}x{width}");
         }
     }
 }

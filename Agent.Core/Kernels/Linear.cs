@@ -1,21 +1,19 @@
-using System.Numerics.Tensors;
-
 namespace Agent.Core.Kernels;
 
 /// <summary>
 /// A fully connected layer as PyTorch's nn.Linear: y = x · Wᵀ + b, with an optional fused activation.
-/// Weights are copied (and may be repacked) once at construction; <see cref="Forward"/> allocates nothing.
+/// Weights are packed once at construction into the GEMM micro-kernel's panels; <see cref="Forward"/> allocates
+/// nothing and spreads large batches (or, at batch 1, the output columns) over the kernel threads.
 /// Thread-safety: Forward may be called concurrently; the layer holds no per-call state.
 /// </summary>
-public sealed class Linear
+public sealed unsafe class Linear
 {
-    private readonly float[] _weight; // (out, in)
-    private readonly float[] _bias;   // (out) or zeros
+    private readonly PackedPanels _weight; // Wᵀ (in, out) in 16-column panels, bias padded
 
     /// <summary>weight is (outFeatures, inFeatures) row-major; bias is (outFeatures) or empty for none.</summary>
     public Linear(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int outFeatures, int inFeatures)
     {
-        if (outFeatures <= 0 || inFeatures <= 0 || weight.Length != outFeatures * inFeatures)
+        if (outFeatures <= 0 || inFeatures <= 0 || weight.Length != (long)outFeatures * inFeatures)
         {
             throw new ArgumentException($"Linear weight has {weight.Length} floats, expected ({outFeatures}, {inFeatures})");
         }
@@ -25,8 +23,7 @@ public sealed class Linear
         }
         OutFeatures = outFeatures;
         InFeatures = inFeatures;
-        _weight = weight.ToArray();
-        _bias = bias.IsEmpty ? new float[outFeatures] : bias.ToArray();
+        _weight = PackedPanels.FromTransposed(weight, bias, outFeatures, inFeatures);
     }
 
     /// <summary>Output width.</summary>
@@ -38,16 +35,18 @@ public sealed class Linear
     /// <summary>x is (batch, in); y is (batch, out).</summary>
     public void Forward(ReadOnlySpan<float> x, Span<float> y, int batch, Activation activation = Activation.None)
     {
-        if (x.Length < batch * InFeatures || y.Length < batch * OutFeatures)
+        if (batch < 0 || x.Length < (long)batch * InFeatures || y.Length < (long)batch * OutFeatures)
         {
             throw new ArgumentException($"Linear({InFeatures}→{OutFeatures}) at batch {batch}: x has {x.Length}, y has {y.Length} floats");
         }
-        Gemm.MultiplyTransposedB(x, _weight, y, batch, OutFeatures, InFeatures);
-        for (int i = 0; i < batch; i++)
+        fixed (float* px = x)
+        fixed (float* py = y)
         {
-            Span<float> row = y.Slice(i * OutFeatures, OutFeatures);
-            TensorPrimitives.Add(row, _bias, row);
-            Activations.Apply(activation, row);
+            GemmCore.Run(px, InFeatures, batch, InFeatures, OutFeatures, _weight.Data, _weight.Bias, py, OutFeatures, accumulate: false, relu: activation == Activation.ReLU);
+        }
+        if (activation is not (Activation.None or Activation.ReLU))
+        {
+            Activations.Apply(activation, y.Slice(0, batch * OutFeatures));
         }
     }
 }

@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace Agent.Core.Kernels;
 
 /// <summary>
@@ -69,6 +71,50 @@ public sealed class MaxPool2d
                         }
                     }
                     yout[oy * ow + ox] = best;
+                }
+            }
+        }
+    }
+
+    /// <summary>x is (batch, h, w, channels) NHWC; y is (batch, oh, ow, channels) with (oh, ow) = <see cref="OutputSize"/>.</summary>
+    public void ForwardNhwc(ReadOnlySpan<float> x, Span<float> y, int batch, int channels, int height, int width)
+    {
+        (int oh, int ow) = OutputSize(height, width);
+        if (batch < 0 || channels <= 0 || x.Length < (long)batch * channels * height * width || y.Length < (long)batch * channels * oh * ow)
+        {
+            throw new ArgumentException($"MaxPool2d at batch {batch} on {height}x{width}x{channels} (NHWC): x has {x.Length}, y has {y.Length} floats");
+        }
+        int vectorEnd = channels - channels % Vector256<float>.Count;
+        for (int n = 0; n < batch; n++)
+        {
+            ReadOnlySpan<float> image = x.Slice(n * height * width * channels, height * width * channels);
+            for (int oy = 0; oy < oh; oy++)
+            {
+                int y0 = Math.Max(oy * Stride - Padding, 0);
+                int y1 = Math.Min(oy * Stride - Padding + Kernel, height);
+                for (int ox = 0; ox < ow; ox++)
+                {
+                    int x0 = Math.Max(ox * Stride - Padding, 0);
+                    int x1 = Math.Min(ox * Stride - Padding + Kernel, width);
+                    Span<float> o = y.Slice(((n * oh + oy) * ow + ox) * channels, channels);
+                    // The window always holds at least one real cell (padding ≤ kernel/2), so it seeds the max.
+                    image.Slice((y0 * width + x0) * channels, channels).CopyTo(o);
+                    for (int iy = y0; iy < y1; iy++)
+                    {
+                        for (int ix = x0; ix < x1; ix++)
+                        {
+                            ReadOnlySpan<float> cell = image.Slice((iy * width + ix) * channels, channels);
+                            int c = 0;
+                            for (; c < vectorEnd; c += Vector256<float>.Count)
+                            {
+                                Vector256.Max(Vector256.Create(o.Slice(c)), Vector256.Create(cell.Slice(c))).CopyTo(o.Slice(c));
+                            }
+                            for (; c < channels; c++)
+                            {
+                                o[c] = MathF.Max(o[c], cell[c]);
+                            }
+                        }
+                    }
                 }
             }
         }

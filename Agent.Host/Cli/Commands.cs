@@ -9,5 +9,8 @@ internal static class Commands
     public static IEnumerable<Command> All()
     {
         yield return ProbeCommand.Create();
+        yield return InspectCommand.Create();
+        yield return RunCommand.Create();
+        yield return DevicesCommand.Create();
     }
 }

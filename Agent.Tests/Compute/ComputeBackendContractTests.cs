@@ -8,7 +8,7 @@ namespace Agent.Tests.Compute;
 /// The contract every compute backend meets, checked against <see cref="ComputeReference"/> (double precision) with
 /// an absolute tolerance of 1e-4; each numeric test prints its worst error. One subclass per backend.
 /// </summary>
-public abstract class ComputeBackendContractTests(ITestOutputHelper output)
+public abstract partial class ComputeBackendContractTests(ITestOutputHelper output)
 {
     protected const double Tolerance = 1e-4;
 
@@ -163,7 +163,7 @@ public abstract class ComputeBackendContractTests(ITestOutputHelper output)
         using DeviceBuffer<float> dh = Device.Upload<float>(h0), dc = Device.Upload<float>(c0);
         float[] expected = ComputeReference.Lstm(layer.X, layer.Wih, layer.Whh, layer.Bih, layer.Bhh, h, c, layer.Starts, steps, batch, input, hidden);
         layer.InputGates();
-        Device.LstmSequence(layer.Gates, layer.WhhT, layer.DBhh, dh, dc, layer.DStarts, layer.Output, steps, batch, hidden);
+        Device.LstmSequence(layer.Gates, layer.DWhh, layer.DBhh, dh, dc, layer.DStarts, layer.Output, steps, batch, hidden);
         AssertClose(expected, layer.Output.ToArray(), $"lstm T{steps} B{batch} I{input} H{hidden} output");
         AssertClose([.. h.Select(v => (float)v)], dh.ToArray(), "lstm final h");
         AssertClose([.. c.Select(v => (float)v)], dc.ToArray(), "lstm final c");
@@ -179,11 +179,11 @@ public abstract class ComputeBackendContractTests(ITestOutputHelper output)
         using DeviceBuffer<float> h1 = Device.Allocate<float>(batch * hidden), c1 = Device.Allocate<float>(batch * hidden);
         using DeviceBuffer<float> h2 = Device.Allocate<float>(batch * hidden), c2 = Device.Allocate<float>(batch * hidden);
         using DeviceBuffer<float> stepped = Device.Allocate<float>(steps * batch * hidden);
-        Device.LstmSequence(layer.Gates, layer.WhhT, layer.DBhh, h1, c1, layer.DStarts, layer.Output, steps, batch, hidden);
+        Device.LstmSequence(layer.Gates, layer.DWhh, layer.DBhh, h1, c1, layer.DStarts, layer.Output, steps, batch, hidden);
         int g = 4 * hidden;
         for (int t = 0; t < steps; t++)
         {
-            Device.LstmSequence(layer.Gates.Slice(t * batch * g, batch * g), layer.WhhT, layer.DBhh, h2, c2, layer.DStarts.Slice(t * batch, batch), stepped.Slice(t * batch * hidden, batch * hidden), 1, batch, hidden);
+            Device.LstmSequence(layer.Gates.Slice(t * batch * g, batch * g), layer.DWhh, layer.DBhh, h2, c2, layer.DStarts.Slice(t * batch, batch), stepped.Slice(t * batch * hidden, batch * hidden), 1, batch, hidden);
         }
         AssertClose(layer.Output.ToArray(), stepped.ToArray(), "lstm stepped vs sequence");
         layer.Dispose();
@@ -200,7 +200,7 @@ public abstract class ComputeBackendContractTests(ITestOutputHelper output)
         using DeviceBuffer<float> dh = Device.Upload<float>(h0);
         float[] expected = ComputeReference.Gru(layer.X, layer.Wih, layer.Whh, layer.Bih, layer.Bhh, h, layer.Starts, steps, batch, input, hidden);
         layer.InputGates();
-        Device.GruSequence(layer.Gates, layer.WhhT, layer.DBhh, dh, layer.DStarts, layer.Output, steps, batch, hidden);
+        Device.GruSequence(layer.Gates, layer.DWhh, layer.DBhh, dh, layer.DStarts, layer.Output, steps, batch, hidden);
         AssertClose(expected, layer.Output.ToArray(), $"gru T{steps} B{batch} I{input} H{hidden} output");
         AssertClose([.. h.Select(v => (float)v)], dh.ToArray(), "gru final h");
         layer.Dispose();
@@ -266,7 +266,7 @@ public abstract class ComputeBackendContractTests(ITestOutputHelper output)
             _x = device.Upload<float>(X);
             _wih = device.Upload<float>(Wih);
             _bih = device.Upload<float>(Bih);
-            WhhT = device.Upload<float>(ComputeReference.Transpose(Whh, _width, hidden));
+            DWhh = device.Upload<float>(Whh);
             DBhh = device.Upload<float>(Bhh);
             DStarts = device.Upload<float>(Starts);
             Gates = device.Allocate<float>(_rows * _width);
@@ -279,7 +279,7 @@ public abstract class ComputeBackendContractTests(ITestOutputHelper output)
         public float[] Bih { get; }
         public float[] Bhh { get; }
         public float[] Starts { get; }
-        public DeviceBuffer<float> WhhT { get; }
+        public DeviceBuffer<float> DWhh { get; }
         public DeviceBuffer<float> DBhh { get; }
         public DeviceBuffer<float> DStarts { get; }
         public DeviceBuffer<float> Gates { get; }
@@ -290,7 +290,7 @@ public abstract class ComputeBackendContractTests(ITestOutputHelper output)
 
         public void Dispose()
         {
-            foreach (DeviceBuffer<float> buffer in new[] { _x, _wih, _bih, WhhT, DBhh, DStarts, Gates, Output })
+            foreach (DeviceBuffer<float> buffer in new[] { _x, _wih, _bih, DWhh, DBhh, DStarts, Gates, Output })
             {
                 buffer.Dispose();
             }

@@ -149,20 +149,6 @@ internal static class ComputeReference
         return output;
     }
 
-    /// <summary>(rows, cols) row-major → (cols, rows).</summary>
-    public static float[] Transpose(float[] m, int rows, int cols)
-    {
-        var t = new float[m.Length];
-        for (int r = 0; r < rows; r++)
-        {
-            for (int c = 0; c < cols; c++)
-            {
-                t[c * rows + r] = m[r * cols + c];
-            }
-        }
-        return t;
-    }
-
     /// <summary>Uniform floats in [−scale, scale) from a fixed seed.</summary>
     public static float[] Random(int seed, int count, float scale = 1f)
     {

@@ -28,5 +28,29 @@ internal static class EncoderWeights
         return t;
     }
 
+    /// <summary>
+    /// w is (F, C·H·W) over a flattened NCHW activation; returns it reordered to read an NHWC activation (F, H·W·C),
+    /// so the encoders can keep their activations channels-last and still match PyTorch's flatten.
+    /// </summary>
+    internal static float[] ColumnsToHwc(ReadOnlySpan<float> w, int rows, int channels, int height, int width)
+    {
+        int plane = height * width;
+        int k = channels * plane;
+        var result = new float[rows * k];
+        for (int f = 0; f < rows; f++)
+        {
+            ReadOnlySpan<float> from = w.Slice(f * k, k);
+            Span<float> to = result.AsSpan(f * k, k);
+            for (int c = 0; c < channels; c++)
+            {
+                for (int p = 0; p < plane; p++)
+                {
+                    to[p * channels + c] = from[c * plane + p];
+                }
+            }
+        }
+        return result;
+    }
+
     private static string Format(int[] shape) => "(" + string.Join(", ", shape.Select(d => d == Any ? "*" : d.ToString(System.Globalization.CultureInfo.InvariantCulture))) + ")";
 }

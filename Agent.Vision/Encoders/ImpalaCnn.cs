@@ -7,8 +7,11 @@ namespace Agent.Vision.Encoders;
 /// The IMPALA ResNet encoder as CleanRL's ppo_procgen builds it: three conv sequences, each a 3×3 conv (padding 1),
 /// max-pool 3 stride 2 padding 1, and two residual blocks x + conv1(relu(conv0(relu(x)))); then flatten, ReLU,
 /// linear, ReLU. Channel counts (16, 32, 32 normally) and the feature width (256 normally) come from the weights' shapes.
-/// Any C×H×W input; each sequence maps h×w to ⌈h/2⌉×⌈w/2⌉.
-/// Thread-safety: one thread runs a given instance at a time (its scratch memory is per instance);
+/// Any C×H×W input; each sequence maps h×w to ⌈h/2⌉×⌈w/2⌉. Runs channels-last inside (the linear weight's columns
+/// are reordered once to match PyTorch's flatten), with the 1/255 frame scale, biases, the residual blocks' ReLUs and
+/// their additions fused into the convolutions.
+/// Thread-safety: one thread runs a given instance at a time (its scratch memory is per instance, grown once for the
+/// largest batch seen);
 /// distinct instances may run concurrently.
 /// </summary>
 public sealed class ImpalaCnn : Encoder
@@ -19,10 +22,10 @@ public sealed class ImpalaCnn : Encoder
     private readonly Stage[] _stages = new Stage[Sequences];
     private readonly Linear _linear;
     private readonly int _flat;
-    private float[] _input = [];
     private float[] _a = [];
     private float[] _b = [];
     private float[] _t = [];
+    private float[] _scratch = [];
     private int _capacity;
 
     /// <summary>
@@ -71,7 +74,7 @@ public sealed class ImpalaCnn : Encoder
         _flat = c * h * w;
         Tensor lw = EncoderWeights.Require(tensor, "linear.weight", EncoderWeights.Any, _flat);
         OutputSize = lw.Dim(0);
-        _linear = new Linear(lw.Span, EncoderWeights.Require(tensor, "linear.bias", OutputSize).Span, OutputSize, _flat);
+        _linear = new Linear(EncoderWeights.ColumnsToHwc(lw.Span, OutputSize, c, h, w), EncoderWeights.Require(tensor, "linear.bias", OutputSize).Span, OutputSize, _flat);
     }
 
     /// <inheritdoc />
@@ -91,7 +94,9 @@ public sealed class ImpalaCnn : Encoder
     {
         CheckSpans(input.Length, features.Length, batch);
         EnsureCapacity(batch);
-        Run(input, features, batch);
+        Stage first = _stages[0];
+        first.Conv.ForwardNhwc(input, Layout.Nchw, _b, batch, first.Height, first.Width, Fusion.None, _scratch);
+        Run(features, batch);
     }
 
     /// <inheritdoc />
@@ -99,37 +104,32 @@ public sealed class ImpalaCnn : Encoder
     {
         CheckSpans(frames.Length, features.Length, batch);
         EnsureCapacity(batch);
-        Span<float> x = _input.AsSpan(0, batch * InputSize);
-        for (int i = 0; i < x.Length; i++)
-        {
-            x[i] = frames[i] / 255f;
-        }
-        Run(x, features, batch);
+        Stage first = _stages[0];
+        first.Conv.ForwardNhwc(frames, _b, batch, first.Height, first.Width, Fusion.None, _scratch);
+        Run(features, batch);
     }
 
-    // x is (batch, C, H, W); features is (batch, OutputSize). _a holds the running activation, _b and _t the temporaries.
-    private void Run(ReadOnlySpan<float> x, Span<float> features, int batch)
+    // _b holds the first conv's output (batch, H, W, D₀) NHWC; features is (batch, OutputSize).
+    // Per stage: _b = conv(x); _a = pool(_b); twice: _t = relu(conv0(relu(_a))), _a += conv1(_t).
+    private void Run(Span<float> features, int batch)
     {
-        ReadOnlySpan<float> source = x;
-        foreach (Stage st in _stages)
+        for (int s = 0; s < _stages.Length; s++)
         {
-            int pooled = batch * st.Channels * st.PooledHeight * st.PooledWidth;
-            st.Conv.Forward(source, _b, batch, st.Height, st.Width);
-            Pool.Forward(_b, _a, batch, st.Channels, st.Height, st.Width);
-            Span<float> a = _a.AsSpan(0, pooled);
-            Span<float> t = _t.AsSpan(0, pooled);
-            Span<float> u = _b.AsSpan(0, pooled);
+            Stage st = _stages[s];
+            if (s > 0)
+            {
+                st.Conv.ForwardNhwc(_a, Layout.Nhwc, _b, batch, st.Height, st.Width, Fusion.None, _scratch);
+            }
+            Pool.ForwardNhwc(_b, _a, batch, st.Channels, st.Height, st.Width);
             for (int r = 0; r < 4; r += 2)
             {
-                Activations.Relu(a, t);
-                st.Res[r].Forward(t, u, batch, st.PooledHeight, st.PooledWidth, Activation.ReLU);
-                st.Res[r + 1].Forward(u, t, batch, st.PooledHeight, st.PooledWidth);
-                System.Numerics.Tensors.TensorPrimitives.Add(a, t, a);
+                st.Res[r].ForwardNhwc(_a, Layout.Nhwc, _t, batch, st.PooledHeight, st.PooledWidth, Fusion.ReluInput | Fusion.ReluOutput, _scratch);
+                st.Res[r + 1].ForwardNhwc(_t, Layout.Nhwc, _a, batch, st.PooledHeight, st.PooledWidth, Fusion.AddToOutput, _scratch);
             }
-            source = a;
         }
-        Activations.Relu(_a.AsSpan(0, batch * _flat), _t);
-        _linear.Forward(_t, features, batch, Activation.ReLU);
+        Span<float> flat = _a.AsSpan(0, batch * _flat);
+        Activations.Relu(flat, flat);
+        _linear.Forward(flat, features, batch, Activation.ReLU);
     }
 
     private void CheckSpans(int inputLength, int featureLength, int batch)
@@ -151,10 +151,16 @@ public sealed class ImpalaCnn : Encoder
         {
             largest = Math.Max(largest, st.Channels * st.Height * st.Width);
         }
-        _input = new float[batch * InputSize];
         _a = new float[batch * largest];
         _b = new float[batch * largest];
         _t = new float[batch * largest];
+        int scratch = 0;
+        foreach (Stage st in _stages)
+        {
+            scratch = Math.Max(scratch, st.Conv.ScratchSize(batch, st.Height, st.Width));
+            scratch = Math.Max(scratch, st.Res[0].ScratchSize(batch, st.PooledHeight, st.PooledWidth));
+        }
+        _scratch = new float[scratch];
         _capacity = batch;
     }
 

@@ -7,8 +7,10 @@ namespace Agent.Vision.Encoders;
 /// The DQN "Nature" CNN as CleanRL and SB3 build it: conv 32×8×8 stride 4, conv 64×4×4 stride 2,
 /// conv 64×3×3 stride 1 (ReLU after each), flatten in (C, H, W) order, linear, ReLU.
 /// Any C×H×W input the three convolutions accept; the feature width is linear.weight's first dimension (512 normally).
-/// Thread-safety: one thread runs a given instance at a time (its scratch memory is per instance);
-/// distinct instances may run concurrently.
+/// Runs channels-last inside (the linear weight's columns are reordered once to match PyTorch's flatten), with the
+/// 1/255 frame scale and every bias and ReLU fused into the convolutions.
+/// Thread-safety: one thread runs a given instance at a time (its scratch memory is per instance, grown once for the
+/// largest batch seen); distinct instances may run concurrently.
 /// </summary>
 public sealed class NatureCnn : Encoder
 {
@@ -19,10 +21,10 @@ public sealed class NatureCnn : Encoder
     private readonly (int H, int W) _size1;
     private readonly (int H, int W) _size2;
     private readonly (int H, int W) _size3;
-    private float[] _input = [];
     private float[] _a1 = [];
     private float[] _a2 = [];
     private float[] _a3 = [];
+    private float[] _scratch = [];
     private int _capacity;
 
     /// <summary>
@@ -58,7 +60,7 @@ public sealed class NatureCnn : Encoder
         Tensor w = EncoderWeights.Require(tensor, "linear.weight", EncoderWeights.Any, flat);
         OutputSize = w.Dim(0);
         Tensor b = EncoderWeights.Require(tensor, "linear.bias", OutputSize);
-        _linear = new Linear(w.Span, b.Span, OutputSize, flat);
+        _linear = new Linear(EncoderWeights.ColumnsToHwc(w.Span, OutputSize, 64, _size3.H, _size3.W), b.Span, OutputSize, flat);
     }
 
     /// <inheritdoc />
@@ -78,7 +80,8 @@ public sealed class NatureCnn : Encoder
     {
         CheckSpans(input.Length, features.Length, batch);
         EnsureCapacity(batch);
-        Run(input, features, batch);
+        _conv1.ForwardNhwc(input, Layout.Nchw, _a1, batch, InputHeight, InputWidth, Fusion.ReluOutput, _scratch);
+        Rest(features, batch);
     }
 
     /// <inheritdoc />
@@ -86,20 +89,15 @@ public sealed class NatureCnn : Encoder
     {
         CheckSpans(frames.Length, features.Length, batch);
         EnsureCapacity(batch);
-        Span<float> x = _input.AsSpan(0, batch * InputSize);
-        for (int i = 0; i < x.Length; i++)
-        {
-            x[i] = frames[i] / 255f;
-        }
-        Run(x, features, batch);
+        _conv1.ForwardNhwc(frames, _a1, batch, InputHeight, InputWidth, Fusion.ReluOutput, _scratch);
+        Rest(features, batch);
     }
 
-    // x is (batch, C, H, W); features is (batch, OutputSize).
-    private void Run(ReadOnlySpan<float> x, Span<float> features, int batch)
+    // _a1 is (batch, h1, w1, 32) NHWC; features is (batch, OutputSize).
+    private void Rest(Span<float> features, int batch)
     {
-        _conv1.Forward(x, _a1, batch, InputHeight, InputWidth, Activation.ReLU);
-        _conv2.Forward(_a1, _a2, batch, _size1.H, _size1.W, Activation.ReLU);
-        _conv3.Forward(_a2, _a3, batch, _size2.H, _size2.W, Activation.ReLU);
+        _conv2.ForwardNhwc(_a1, Layout.Nhwc, _a2, batch, _size1.H, _size1.W, Fusion.ReluOutput, _scratch);
+        _conv3.ForwardNhwc(_a2, Layout.Nhwc, _a3, batch, _size2.H, _size2.W, Fusion.ReluOutput, _scratch);
         _linear.Forward(_a3, features, batch, Activation.ReLU);
     }
 
@@ -117,10 +115,12 @@ public sealed class NatureCnn : Encoder
         {
             return;
         }
-        _input = new float[batch * InputSize];
         _a1 = new float[batch * 32 * _size1.H * _size1.W];
         _a2 = new float[batch * 64 * _size2.H * _size2.W];
         _a3 = new float[batch * 64 * _size3.H * _size3.W];
+        _scratch = new float[Math.Max(
+            _conv1.ScratchSize(batch, InputHeight, InputWidth),
+            Math.Max(_conv2.ScratchSize(batch, _size1.H, _size1.W), _conv3.ScratchSize(batch, _size2.H, _size2.W)))];
         _capacity = batch;
     }
 

@@ -80,21 +80,20 @@ public sealed class CpuDevice : ComputeDevice
     }
 
     /// <inheritdoc/>
-    protected override void LstmSequenceCore(DeviceView<float> inputGates, DeviceView<float> hiddenWeightT, DeviceView<float> hiddenBias, DeviceView<float> h, DeviceView<float> c, DeviceView<float> episodeStarts, DeviceView<float> output, int steps, int batch, int hidden)
+    protected override void LstmSequenceCore(DeviceView<float> inputGates, DeviceView<float> hiddenWeight, DeviceView<float> hiddenBias, DeviceView<float> h, DeviceView<float> c, DeviceView<float> episodeStarts, DeviceView<float> output, int steps, int batch, int hidden)
     {
         int width = 4 * hidden;
         Span<float> gates = Scratch(batch * width);
         Span<float> hs = Span(h).Slice(0, batch * hidden);
         Span<float> cs = Span(c).Slice(0, batch * hidden);
-        ReadOnlySpan<float> weightT = Span(hiddenWeightT);
+        ReadOnlySpan<float> weight = Span(hiddenWeight);
         ReadOnlySpan<float> bias = hiddenBias.IsEmpty ? default : Span(hiddenBias);
         for (int t = 0; t < steps; t++)
         {
             Reset(episodeStarts, t, batch, hidden, hs, cs);
             Span(inputGates).Slice(t * batch * width, batch * width).CopyTo(gates);
             AddRows(gates, bias, batch, width);
-            // h (B, H) · W_hhᵀ: the transposed weight (H, 4H) is exactly Multiply's (k, n) right-hand side.
-            Kernels.Gemm.Multiply(hs, weightT, gates, batch, width, hidden, accumulate: true);
+            Kernels.Gemm.MultiplyTransposedB(hs, weight, gates, batch, width, hidden, accumulate: true);
             Span<float> outT = Span(output).Slice(t * batch * hidden, batch * hidden);
             for (int b = 0; b < batch; b++)
             {
@@ -119,19 +118,19 @@ public sealed class CpuDevice : ComputeDevice
     }
 
     /// <inheritdoc/>
-    protected override void GruSequenceCore(DeviceView<float> inputGates, DeviceView<float> hiddenWeightT, DeviceView<float> hiddenBias, DeviceView<float> h, DeviceView<float> episodeStarts, DeviceView<float> output, int steps, int batch, int hidden)
+    protected override void GruSequenceCore(DeviceView<float> inputGates, DeviceView<float> hiddenWeight, DeviceView<float> hiddenBias, DeviceView<float> h, DeviceView<float> episodeStarts, DeviceView<float> output, int steps, int batch, int hidden)
     {
         int width = 3 * hidden;
         Span<float> gh = Scratch(batch * width);
         Span<float> hs = Span(h).Slice(0, batch * hidden);
-        ReadOnlySpan<float> weightT = Span(hiddenWeightT);
+        ReadOnlySpan<float> weight = Span(hiddenWeight);
         ReadOnlySpan<float> bias = hiddenBias.IsEmpty ? default : Span(hiddenBias);
         for (int t = 0; t < steps; t++)
         {
             Reset(episodeStarts, t, batch, hidden, hs, default);
             gh.Clear();
             AddRows(gh, bias, batch, width);
-            Kernels.Gemm.Multiply(hs, weightT, gh, batch, width, hidden, accumulate: true);
+            Kernels.Gemm.MultiplyTransposedB(hs, weight, gh, batch, width, hidden, accumulate: true);
             ReadOnlySpan<float> gi = Span(inputGates).Slice(t * batch * width, batch * width);
             for (int b = 0; b < batch; b++)
             {

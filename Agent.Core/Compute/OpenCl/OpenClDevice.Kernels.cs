@@ -8,8 +8,10 @@ public sealed unsafe partial class OpenClDevice
     /// <inheritdoc/>
     protected override void GemmCore(DeviceView<float> a, DeviceView<float> b, DeviceView<float> bias, DeviceView<float> c, int m, int n, int k, bool accumulate, Activation activation)
     {
-        bool tiled = _tiledGemmFits && m >= TiledGemmMinRows;
-        string name = tiled ? OpenClProgram.GemmTiled : OpenClProgram.GemmSmall;
+        // GPUs: 64x64 tiles staged in local memory. CPU devices (PoCL): register blocking without local memory.
+        bool tiled = TiledGemm && m >= TiledGemmMinRows;
+        int rowsPerItem = tiled || m < 4 ? 1 : 4;
+        string name = tiled ? OpenClProgram.GemmTiled : rowsPerItem == 4 ? OpenClProgram.GemmRows4 : OpenClProgram.GemmRows1;
         var args = new KernelArgs(this, name);
         args.View(a);
         args.View(b);
@@ -26,7 +28,7 @@ public sealed unsafe partial class OpenClDevice
         }
         else
         {
-            args.Enqueue(n, m, 1);
+            args.Enqueue(n, (m + rowsPerItem - 1) / rowsPerItem, 1);
         }
     }
 
@@ -49,30 +51,91 @@ public sealed unsafe partial class OpenClDevice
     }
 
     /// <inheritdoc/>
-    protected override void LstmSequenceCore(DeviceView<float> inputGates, DeviceView<float> hiddenWeightT, DeviceView<float> hiddenBias, DeviceView<float> h, DeviceView<float> c, DeviceView<float> episodeStarts, DeviceView<float> output, int steps, int batch, int hidden)
+    protected override void LstmSequenceCore(DeviceView<float> inputGates, DeviceView<float> hiddenWeight, DeviceView<float> hiddenBias, DeviceView<float> h, DeviceView<float> c, DeviceView<float> episodeStarts, DeviceView<float> output, int steps, int batch, int hidden)
     {
-        var args = new KernelArgs(this, OpenClProgram.LstmSequence);
-        args.View(inputGates);
-        args.View(hiddenWeightT);
-        args.Optional(hiddenBias);
-        args.View(h);
-        args.View(c);
-        args.Optional(episodeStarts);
-        args.View(output);
-        Recurrence(ref args, steps, batch, hidden, _lstmGroupLimit);
+        if (FusedRecurrence)
+        {
+            var args = new KernelArgs(this, OpenClProgram.LstmSequence);
+            args.View(inputGates);
+            args.View(hiddenWeight);
+            args.Optional(hiddenBias);
+            args.View(h);
+            args.View(c);
+            args.Optional(episodeStarts);
+            args.View(output);
+            Recurrence(ref args, steps, batch, hidden, _lstmGroupLimit);
+            return;
+        }
+        DeviceView<float> hh = Scratch(batch * 4 * hidden);
+        for (int t = 0; t < steps; t++)
+        {
+            DeviceView<float> previous = t == 0 ? h : output.Slice((t - 1) * batch * hidden, batch * hidden);
+            GemmCore(previous, hiddenWeight, default, hh, batch, 4 * hidden, hidden, false, Activation.None);
+            var args = new KernelArgs(this, OpenClProgram.LstmCell);
+            args.View(inputGates.Slice(t * batch * 4 * hidden, batch * 4 * hidden));
+            args.View(hh);
+            args.Optional(hiddenBias);
+            args.View(c);
+            args.Optional(episodeStarts.IsEmpty ? default : episodeStarts.Slice(t * batch, batch));
+            args.View(output.Slice(t * batch * hidden, batch * hidden));
+            args.Int(hidden);
+            args.Enqueue(hidden, batch, 1);
+        }
+        Copy(output.Slice((steps - 1) * batch * hidden, batch * hidden), h);
     }
 
     /// <inheritdoc/>
-    protected override void GruSequenceCore(DeviceView<float> inputGates, DeviceView<float> hiddenWeightT, DeviceView<float> hiddenBias, DeviceView<float> h, DeviceView<float> episodeStarts, DeviceView<float> output, int steps, int batch, int hidden)
+    protected override void GruSequenceCore(DeviceView<float> inputGates, DeviceView<float> hiddenWeight, DeviceView<float> hiddenBias, DeviceView<float> h, DeviceView<float> episodeStarts, DeviceView<float> output, int steps, int batch, int hidden)
     {
-        var args = new KernelArgs(this, OpenClProgram.GruSequence);
-        args.View(inputGates);
-        args.View(hiddenWeightT);
-        args.Optional(hiddenBias);
-        args.View(h);
-        args.Optional(episodeStarts);
-        args.View(output);
-        Recurrence(ref args, steps, batch, hidden, _gruGroupLimit);
+        if (FusedRecurrence)
+        {
+            var args = new KernelArgs(this, OpenClProgram.GruSequence);
+            args.View(inputGates);
+            args.View(hiddenWeight);
+            args.Optional(hiddenBias);
+            args.View(h);
+            args.Optional(episodeStarts);
+            args.View(output);
+            Recurrence(ref args, steps, batch, hidden, _gruGroupLimit);
+            return;
+        }
+        DeviceView<float> hh = Scratch(batch * 3 * hidden);
+        for (int t = 0; t < steps; t++)
+        {
+            DeviceView<float> previous = t == 0 ? h : output.Slice((t - 1) * batch * hidden, batch * hidden);
+            GemmCore(previous, hiddenWeight, default, hh, batch, 3 * hidden, hidden, false, Activation.None);
+            var args = new KernelArgs(this, OpenClProgram.GruCell);
+            args.View(inputGates.Slice(t * batch * 3 * hidden, batch * 3 * hidden));
+            args.View(hh);
+            args.Optional(hiddenBias);
+            args.View(previous);
+            args.Optional(episodeStarts.IsEmpty ? default : episodeStarts.Slice(t * batch, batch));
+            args.View(output.Slice(t * batch * hidden, batch * hidden));
+            args.Int(hidden);
+            args.Enqueue(hidden, batch, 1);
+        }
+        Copy(output.Slice((steps - 1) * batch * hidden, batch * hidden), h);
+    }
+
+    /// <summary>The device's scratch buffer, at least <paramref name="length"/> floats; grown (reallocated) only when too small.</summary>
+    private DeviceView<float> Scratch(int length)
+    {
+        if (_scratch is null || _scratch.Length < length)
+        {
+            // Not one of the device's listed buffers: it is the device's own, released in DisposeCore.
+            _scratch?.Dispose();
+            _scratch = AllocateCore<float>(length);
+        }
+        return _scratch.Slice(0, length);
+    }
+
+    /// <summary>destination[0..n) = source[0..n), n = source.Length, on the queue.</summary>
+    private void Copy(DeviceView<float> source, DeviceView<float> destination)
+    {
+        var from = (OpenClBuffer<float>)source.Buffer;
+        var to = (OpenClBuffer<float>)destination.Buffer;
+        int status = NativeMethods.clEnqueueCopyBuffer(Queue, from.Memory, to.Memory, (nuint)(source.Offset * sizeof(float)), (nuint)(destination.Offset * sizeof(float)), (nuint)(source.Length * sizeof(float)), 0, null, null);
+        OpenClStatus.Check(status, "clEnqueueCopyBuffer");
     }
 
     private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;

@@ -23,9 +23,9 @@ public sealed unsafe partial class OpenClDevice : ComputeDevice
     private readonly OpenClContextHandle _context;
     private readonly OpenClProgram _program;
     private readonly OpenClMemHandle _placeholder;
-    private readonly bool _tiledGemmFits;
     private readonly int _lstmGroupLimit;
     private readonly int _gruGroupLimit;
+    private DeviceBuffer<float>? _scratch;
 
     private OpenClDevice(OpenClDeviceInfo info)
     {
@@ -40,7 +40,11 @@ public sealed unsafe partial class OpenClDevice : ComputeDevice
             CheckCreated(Queue, status, "clCreateCommandQueue");
             _program = OpenClProgram.BuildEmbedded(_context, id);
             _placeholder = CreateMemory(sizeof(float));
-            _tiledGemmFits = WorkGroupLimit(OpenClProgram.GemmTiled) >= 256;
+            // GPUs get local-memory tiles and one fused launch per sequence; CPU runtimes (PoCL) run work-group
+            // barriers slowly, so there every kernel is barrier-free.
+            bool gpu = (info.Type & OpenClDeviceType.Cpu) == 0;
+            TiledGemm = gpu && WorkGroupLimit(OpenClProgram.GemmTiled) >= 256;
+            FusedRecurrence = gpu;
             _lstmGroupLimit = WorkGroupLimit(OpenClProgram.LstmSequence);
             _gruGroupLimit = WorkGroupLimit(OpenClProgram.GruSequence);
         }
@@ -61,6 +65,12 @@ public sealed unsafe partial class OpenClDevice : ComputeDevice
 
     /// <inheritdoc/>
     public override string Name => Info.Name;
+
+    /// <summary>GEMMs of 16 rows or more use the local-memory tiled kernel (default: on GPUs); tests force each path.</summary>
+    internal bool TiledGemm { get; set; }
+
+    /// <summary>Recurrences run as one work-group-per-stream launch over all steps (default: on GPUs) instead of one barrier-free launch per step.</summary>
+    internal bool FusedRecurrence { get; set; }
 
     /// <summary>The in-order command queue every kernel and copy goes through.</summary>
     internal OpenClQueueHandle Queue { get; } = null!;
@@ -103,6 +113,7 @@ public sealed unsafe partial class OpenClDevice : ComputeDevice
     {
         // Let enqueued work finish before its buffers' memory goes; failures here have nowhere to go.
         _ = NativeMethods.clFinish(Queue);
+        _scratch?.Dispose();
         _placeholder.Dispose();
         _program.Dispose();
         Queue.Dispose();

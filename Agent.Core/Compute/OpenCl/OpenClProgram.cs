@@ -12,14 +12,17 @@ internal sealed unsafe class OpenClProgram : IDisposable
 {
     /// <summary>Kernel names, in the order the sources define them.</summary>
     internal const string GemmTiled = "gemm_tiled";
-    internal const string GemmSmall = "gemm_small";
+    internal const string GemmRows1 = "gemm_rows1";
+    internal const string GemmRows4 = "gemm_rows4";
     internal const string Conv2dF32 = "conv2d_f32";
     internal const string Conv2dU8 = "conv2d_u8";
     internal const string LstmSequence = "lstm_sequence";
     internal const string GruSequence = "gru_sequence";
+    internal const string LstmCell = "lstm_cell";
+    internal const string GruCell = "gru_cell";
 
     private static readonly string[] SourceFiles = ["common.cl", "gemm.cl", "conv.cl", "recurrent.cl"];
-    private static readonly string[] KernelNames = [GemmTiled, GemmSmall, Conv2dF32, Conv2dU8, LstmSequence, GruSequence];
+    private static readonly string[] KernelNames = [GemmTiled, GemmRows1, GemmRows4, Conv2dF32, Conv2dU8, LstmSequence, GruSequence, LstmCell, GruCell];
     private static readonly Lazy<string> EmbeddedSource = new(LoadSource);
 
     private readonly OpenClProgramHandle _program;

@@ -22,6 +22,7 @@ public class GemmTests(ITestOutputHelper output)
         { 81, 64, 512 },
         { 49, 64, 576 },
         { 5, 1024, 768 },
+        { 20, 40, 1700 },
     };
 
     [Theory]
@@ -49,11 +50,13 @@ public class GemmTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public void Accumulate_True_AddsProductToExistingC(bool transposedB)
+    [InlineData(true, 35)]
+    [InlineData(false, 35)]
+    [InlineData(true, 1700)]
+    [InlineData(false, 1700)]
+    public void Accumulate_True_AddsProductToExistingC(bool transposedB, int k)
     {
-        const int m = 9, n = 21, k = 35;
+        const int m = 9, n = 21;
         float[] a = Compare.Random(m * k, 7);
         float[] b = Compare.Random(n * k, 8);
         float[] c = Compare.Random(m * n, 9);

@@ -73,6 +73,9 @@ internal static unsafe partial class NativeMethods
     internal static partial int clEnqueueFillBuffer(OpenClQueueHandle queue, OpenClMemHandle buffer, void* pattern, nuint patternSize, nuint offset, nuint size, uint numEvents, nint* waitList, nint* evt);
 
     [LibraryImport(Library)]
+    internal static partial int clEnqueueCopyBuffer(OpenClQueueHandle queue, OpenClMemHandle source, OpenClMemHandle destination, nuint sourceOffset, nuint destinationOffset, nuint size, uint numEvents, nint* waitList, nint* evt);
+
+    [LibraryImport(Library)]
     internal static partial OpenClProgramHandle clCreateProgramWithSource(OpenClContextHandle context, uint count, byte** strings, nuint* lengths, int* errcode);
 
     [LibraryImport(Library)]

@@ -62,25 +62,40 @@ void gemm_tiled(__global const float* a, int aOff, __global const float* b, int 
     }
 }
 
-// Small m (a step for a few streams): one work-item per output, a dot product in 8-wide vectors.
-__kernel void gemm_small(__global const float* a, int aOff, __global const float* b, int bOff,
-                         __global const float* bias, int biasOff, int hasBias,
-                         __global float* c, int cOff, int m, int n, int k, int accumulate, int activation)
-{
-    const int col = get_global_id(0);
-    const int row = get_global_id(1);
-    if (col >= n || row >= m) return;
-    __global const float* ar = a + aOff + row * k;
-    __global const float* br = b + bOff + col * k;
-    float8 acc8 = (float8)(0.0f);
-    int p = 0;
-    for (; p + 8 <= k; p += 8)
-        acc8 = fma(vload8(0, ar + p), vload8(0, br + p), acc8);
-    float v = ((acc8.s0 + acc8.s1) + (acc8.s2 + acc8.s3)) + ((acc8.s4 + acc8.s5) + (acc8.s6 + acc8.s7));
-    for (; p < k; p++)
-        v = fma(ar[p], br[p], v);
-    if (hasBias) v += bias[biasOff + col];
-    const int at = cOff + row * n + col;
-    if (accumulate) v += c[at];
-    c[at] = activate(v, activation);
+// CPU devices and small m: one work-item per column and group of R rows, dot products in 8-wide vectors, so each
+// load of a b row feeds R rows of a. No local memory or barriers, which CPU runtimes such as PoCL handle poorly.
+// Rows past m are clamped to m − 1 (read, computed, not stored) so the inner loops have a compile-time trip count.
+#define GEMM_ROWS_KERNEL(NAME, R)                                                                               \
+__kernel void NAME(__global const float* a, int aOff, __global const float* b, int bOff,                        \
+                   __global const float* bias, int biasOff, int hasBias,                                        \
+                   __global float* c, int cOff, int m, int n, int k, int accumulate, int activation)            \
+{                                                                                                               \
+    const int col = get_global_id(0);                                                                           \
+    const int row0 = get_global_id(1) * R;                                                                      \
+    if (col >= n || row0 >= m) return;                                                                          \
+    __global const float* br = b + bOff + col * k;                                                              \
+    __global const float* ar[R];                                                                                \
+    float8 acc[R];                                                                                              \
+    for (int r = 0; r < R; r++) {                                                                               \
+        ar[r] = a + aOff + min(row0 + r, m - 1) * k;                                                            \
+        acc[r] = (float8)(0.0f);                                                                                \
+    }                                                                                                           \
+    int p = 0;                                                                                                  \
+    for (; p + 8 <= k; p += 8) {                                                                                \
+        const float8 bv = vload8(0, br + p);                                                                    \
+        for (int r = 0; r < R; r++)                                                                             \
+            acc[r] = fma(vload8(0, ar[r] + p), bv, acc[r]);                                                     \
+    }                                                                                                           \
+    for (int r = 0; r < R && row0 + r < m; r++) {                                                               \
+        float v = ((acc[r].s0 + acc[r].s1) + (acc[r].s2 + acc[r].s3)) + ((acc[r].s4 + acc[r].s5) + (acc[r].s6 + acc[r].s7)); \
+        for (int q = p; q < k; q++)                                                                             \
+            v = fma(ar[r][q], br[q], v);                                                                        \
+        if (hasBias) v += bias[biasOff + col];                                                                  \
+        const int at = cOff + (row0 + r) * n + col;                                                             \
+        if (accumulate) v += c[at];                                                                             \
+        c[at] = activate(v, activation);                                                                        \
+    }                                                                                                           \
 }
+
+GEMM_ROWS_KERNEL(gemm_rows1, 1)
+GEMM_ROWS_KERNEL(gemm_rows4, 4)

@@ -1,0 +1,91 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Agent.Core.Kernels;
+
+/// <summary>
+/// A GEMM right-hand side B (k, n) packed once into ⌈n/16⌉ panels of (k, 16), zero-padded, with a bias padded to the
+/// same width: the layout <see cref="MicroKernel"/> streams. Memory is pinned, so the pointers stay valid for the
+/// object's lifetime. Immutable after construction.
+/// </summary>
+internal sealed unsafe class PackedPanels
+{
+    private readonly float[] _data;
+    private readonly float[] _bias;
+
+    private PackedPanels(int k, int n)
+    {
+        K = k;
+        N = n;
+        Panels = PanelCount(n);
+        _data = GC.AllocateArray<float>(Panels * MicroKernel.Cols * k, pinned: true);
+        _bias = GC.AllocateArray<float>(Panels * MicroKernel.Cols, pinned: true);
+    }
+
+    /// <summary>Rows of B (the reduction length).</summary>
+    internal int K { get; }
+
+    /// <summary>Columns of B.</summary>
+    internal int N { get; }
+
+    /// <summary>Number of 16-column panels.</summary>
+    internal int Panels { get; }
+
+    /// <summary>The first panel.</summary>
+    internal float* Data => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_data));
+
+    /// <summary>The bias, 16·Panels floats.</summary>
+    internal float* Bias => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_bias));
+
+    /// <summary>Panels needed for n columns.</summary>
+    internal static int PanelCount(int n) => (n + MicroKernel.Cols - 1) / MicroKernel.Cols;
+
+    /// <summary>
+    /// Packs B = wᵀ for w (n, k) row-major, the layout of PyTorch's Linear and flattened Conv2d weights.
+    /// With <paramref name="order"/>, row p of B is column order[p] of w (a reordering of the reduction axis).
+    /// bias is (n) or empty.
+    /// </summary>
+    internal static PackedPanels FromTransposed(ReadOnlySpan<float> w, ReadOnlySpan<float> bias, int n, int k, ReadOnlySpan<int> order = default)
+    {
+        var packed = new PackedPanels(k, n);
+        PackTransposed(w, n, k, packed._data, order);
+        bias.CopyTo(packed._bias);
+        return packed;
+    }
+
+    /// <summary>dest (⌈n/16⌉·16·k floats) = panels of wᵀ, w (n, k) row-major; order reorders the reduction axis.</summary>
+    internal static void PackTransposed(ReadOnlySpan<float> w, int n, int k, Span<float> dest, ReadOnlySpan<int> order = default)
+    {
+        const int nr = MicroKernel.Cols;
+        int panels = PanelCount(n);
+        dest.Slice(0, panels * nr * k).Clear();
+        for (int j = 0; j < n; j++)
+        {
+            ReadOnlySpan<float> row = w.Slice(j * k, k);
+            Span<float> panel = dest.Slice(j / nr * nr * k);
+            int col = j % nr;
+            for (int p = 0; p < k; p++)
+            {
+                panel[p * nr + col] = row[order.IsEmpty ? p : order[p]];
+            }
+        }
+    }
+
+    /// <summary>dest (⌈n/16⌉·16·k floats) = panels of b (k, n) row-major.</summary>
+    internal static void PackRowMajor(ReadOnlySpan<float> b, int k, int n, Span<float> dest)
+    {
+        const int nr = MicroKernel.Cols;
+        int panels = PanelCount(n);
+        for (int q = 0; q < panels; q++)
+        {
+            int cols = Math.Min(nr, n - q * nr);
+            Span<float> panel = dest.Slice(q * nr * k, nr * k);
+            for (int p = 0; p < k; p++)
+            {
+                Span<float> to = panel.Slice(p * nr, nr);
+                b.Slice(p * n + q * nr, cols).CopyTo(to);
+                to.Slice(cols).Clear();
+            }
+        }
+    }
+}

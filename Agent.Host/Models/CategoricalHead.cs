@@ -1,0 +1,48 @@
+using Agent.Core;
+using Agent.Core.Kernels;
+
+namespace Agent.Host.Models;
+
+/// <summary>
+/// The actor for a Discrete space: logits = Linear(latent) (CleanRL's actor, SB3's action_net), probabilities =
+/// softmax(logits), greedy action = argmax (the first index on ties, as torch.argmax).
+/// </summary>
+public sealed class CategoricalHead : PolicyHead
+{
+    private readonly Linear _linear;
+
+    /// <summary>weight is (actions, inputSize); bias is (actions).</summary>
+    public CategoricalHead(int actions, int inputSize, Func<string, Tensor> tensor)
+        : base(ActionSpec.Discrete(actions), inputSize)
+    {
+        _linear = new Linear(Require(tensor, "weight", actions, inputSize).Span, Require(tensor, "bias", actions).Span, actions, inputSize);
+    }
+
+    /// <inheritdoc />
+    public override void Forward(ReadOnlySpan<float> latent, PolicyOutputs outputs, int batch)
+    {
+        CheckLatent(latent, outputs, batch);
+        int n = Action.Width;
+        _linear.Forward(latent, outputs.Logits, batch);
+        for (int b = 0; b < batch; b++)
+        {
+            outputs.Actions[b] = SoftmaxBlock(outputs.Logits.AsSpan(b * n, n), outputs.Probabilities.AsSpan(b * n, n));
+        }
+        outputs.Batch = batch;
+    }
+
+    /// <summary>probabilities = softmax(logits) over one block; returns argmax(logits), the first on ties.</summary>
+    internal static int SoftmaxBlock(ReadOnlySpan<float> logits, Span<float> probabilities)
+    {
+        Activations.Softmax(logits, probabilities);
+        int best = 0;
+        for (int i = 1; i < logits.Length; i++)
+        {
+            if (logits[i] > logits[best])
+            {
+                best = i;
+            }
+        }
+        return best;
+    }
+}

@@ -1,0 +1,14 @@
+namespace Agent.Host.Models;
+
+/// <summary>The network that turns an observation into a feature vector before the recurrent core.</summary>
+public enum EncoderKind
+{
+    /// <summary>The DQN "Nature" CNN (Agent.Vision's NatureCnn) on uint8 frames.</summary>
+    NatureCnn,
+
+    /// <summary>The IMPALA ResNet (Agent.Vision's ImpalaCnn) on uint8 frames.</summary>
+    Impala,
+
+    /// <summary>A multilayer perceptron on vector observations (<see cref="MlpEncoder"/>).</summary>
+    Mlp,
+}

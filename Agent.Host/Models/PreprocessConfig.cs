@@ -1,0 +1,22 @@
+namespace Agent.Host.Models;
+
+/// <summary>
+/// How frames are prepared before the encoder, as the model was trained: resize to Height×Width, optional gray
+/// conversion, a stack of FrameStack frames (oldest first), and uint8 → float scaling by Scale.
+/// </summary>
+/// <param name="Height">Frame height after resizing.</param>
+/// <param name="Width">Frame width after resizing.</param>
+/// <param name="Grayscale">Whether frames are converted to one gray channel (else three RGB channels).</param>
+/// <param name="FrameStack">Frames stacked along channels, oldest first.</param>
+/// <param name="Scale">Factor applied to uint8 pixels (1/255 in CleanRL and SB3).</param>
+public sealed record PreprocessConfig(int Height, int Width, bool Grayscale, int FrameStack, float Scale)
+{
+    /// <summary>CleanRL's and SB3's scaling of uint8 pixels.</summary>
+    public const float DefaultScale = 1f / 255f;
+
+    /// <summary>The Atari default: 84×84 gray, scaled by 1/255, with the given stack depth.</summary>
+    public static PreprocessConfig Atari(int frameStack) => new(84, 84, true, frameStack, DefaultScale);
+
+    /// <summary>Channels the encoder sees: FrameStack × (1 gray or 3 colour).</summary>
+    public int Channels => FrameStack * (Grayscale ? 1 : 3);
+}

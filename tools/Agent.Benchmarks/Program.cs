@@ -1,0 +1,16 @@
+using BenchmarkDotNet.Running;
+
+namespace Agent.Benchmarks;
+
+internal static class Program
+{
+    public static int Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "fps")
+        {
+            return FpsProbe.Run(args[1..]);
+        }
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
+}
