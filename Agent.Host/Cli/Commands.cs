@@ -12,5 +12,7 @@ internal static class Commands
         yield return InspectCommand.Create();
         yield return RunCommand.Create();
         yield return DevicesCommand.Create();
+        yield return LabelCommand.Create();
+        yield return BenchCommand.Create();
     }
 }

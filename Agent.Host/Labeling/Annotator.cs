@@ -74,6 +74,13 @@ internal sealed class Annotator : IDisposable
         File.Move(_partial, Path, overwrite: true);
     }
 
+    /// <summary>Closes the writer and deletes the partial file, for a run that never started.</summary>
+    public void Discard()
+    {
+        _writer.Dispose();
+        File.Delete(_partial);
+    }
+
     /// <summary>Closes the writer (the partial file stays when <see cref="Write"/> did not run).</summary>
     public void Dispose() => _writer.Dispose();
 }

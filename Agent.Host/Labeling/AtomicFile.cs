@@ -70,6 +70,16 @@ internal sealed class AtomicFile : IDisposable
         File.Move(PartialPath, Path, overwrite: true);
     }
 
+    /// <summary>Closes and deletes the partial file, for outputs of a run that never started.</summary>
+    public void Discard()
+    {
+        _stream.Dispose();
+        if (!_committed)
+        {
+            File.Delete(PartialPath);
+        }
+    }
+
     /// <summary>Closes without renaming when not committed; the partial file stays for inspection.</summary>
     public void Dispose() => _stream.Dispose();
 }

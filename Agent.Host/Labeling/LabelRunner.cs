@@ -20,36 +20,35 @@ internal static class LabelRunner
         TextWriter stdout, TextWriter stderr, bool showProgress, CancellationToken cancellationToken)
     {
         ClassNames classes = ClassNames.Resolve(request.Classes, request.ClassesFile, model.ActionCount);
-        var disposables = new List<IDisposable>();
+        var formatter = new RowFormatter(request.Format, classes, request.EmitProbs, request.EmitValue);
+        var targets = new List<LabelTarget>();
+        var sources = new List<VideoFrameSource>();
+        var annotators = new Annotator?[request.Videos.Count];
         try
         {
-            var formatter = new RowFormatter(request.Format, classes, request.EmitProbs, request.EmitValue);
-            var targets = new List<LabelTarget>();
-            var sources = new List<VideoFrameSource>();
-            var annotators = new Annotator?[request.Videos.Count];
-            for (int v = 0; v < request.Videos.Count; v++)
+            try
             {
                 // Outputs first: an unwritable path fails before any video is decoded.
-                RowOutput rows = request.Rows[v] is string rowsPath ? new RowOutput.File(AtomicFile.Create(rowsPath)) : new RowOutput.Text(stdout);
-                disposables.Add(rows);
-                AtomicFile? segments = request.Segments[v] is string segmentsPath ? AtomicFile.Create(segmentsPath) : null;
-                if (segments is not null)
+                for (int v = 0; v < request.Videos.Count; v++)
                 {
-                    disposables.Add(segments);
+                    targets.Add(CreateTarget(request, v, stdout, formatter, classes));
                 }
-                targets.Add(new LabelTarget(request.Videos[v], rows, formatter, classes, segments, request.MinSegment,
-                    keepAnnotations: request.Annotate[v] is not null));
+                for (int v = 0; v < request.Videos.Count; v++)
+                {
+                    VideoFrameSource source = VideoFrameSource.Open(request.Videos[v], preprocess);
+                    sources.Add(source);
+                    if (request.Annotate[v] is string annotatePath)
+                    {
+                        annotators[v] = Annotator.Create(request.Videos[v], annotatePath, source.Video.Width, source.Video.Height, source.Video.Fps);
+                    }
+                }
             }
-            for (int v = 0; v < request.Videos.Count; v++)
+            catch
             {
-                VideoFrameSource source = VideoFrameSource.Open(request.Videos[v], preprocess);
-                disposables.Add(source);
-                sources.Add(source);
-                if (request.Annotate[v] is string annotatePath)
-                {
-                    annotators[v] = Annotator.Create(request.Videos[v], annotatePath, source.Video.Width, source.Video.Height, source.Video.Fps);
-                    disposables.Add(annotators[v]!);
-                }
+                // Nothing was labelled: leave no partial files behind.
+                targets.ForEach(t => t.Discard());
+                Array.ForEach(annotators, a => a?.Discard());
+                throw;
             }
 
             var sink = new LabelSink(targets);
@@ -61,18 +60,35 @@ internal static class LabelRunner
             {
                 annotators[v]?.Write(targets[v].Annotations, classes, CancellationToken.None);
             }
-            ReportEnds(stats, targets);
+            ReportEnds(stats, targets, stderr);
         }
         finally
         {
-            foreach (IDisposable disposable in disposables)
-            {
-                disposable.Dispose();
-            }
+            targets.ForEach(t => t.Dispose());
+            sources.ForEach(s => s.Dispose());
+            Array.ForEach(annotators, a => a?.Dispose());
         }
     }
 
-    private static void ReportEnds(PipelineStats stats, IReadOnlyList<LabelTarget> targets)
+    private static LabelTarget CreateTarget(LabelRequest request, int v, TextWriter stdout, RowFormatter formatter, ClassNames classes)
+    {
+        RowOutput rows = request.Rows[v] is string rowsPath ? new RowOutput.File(AtomicFile.Create(rowsPath)) : new RowOutput.Text(stdout);
+        AtomicFile? segments = null;
+        try
+        {
+            segments = request.Segments[v] is string segmentsPath ? AtomicFile.Create(segmentsPath) : null;
+            return new LabelTarget(request.Videos[v], rows, formatter, classes, segments, request.MinSegment,
+                keepAnnotations: request.Annotate[v] is not null);
+        }
+        catch
+        {
+            rows.Discard();
+            segments?.Discard();
+            throw;
+        }
+    }
+
+    private static void ReportEnds(PipelineStats stats, IReadOnlyList<LabelTarget> targets, TextWriter stderr)
     {
         var failures = new List<string>();
         bool cancelled = false;
@@ -93,7 +109,9 @@ internal static class LabelRunner
         }
         if (cancelled)
         {
-            throw new OperationCanceledException($"cancelled after {stats.Frames} frames; what was labelled is written");
+            string written = string.Join(", ", targets.Select(t => $"{t.Frames} frames to {t.Rows.Name}"));
+            stderr.WriteLine($"label: stopped by Ctrl+C; labels written: {written}");
+            throw new OperationCanceledException($"cancelled after {stats.Frames} frames");
         }
     }
 

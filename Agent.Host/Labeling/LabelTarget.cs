@@ -63,6 +63,13 @@ internal sealed class LabelTarget : IDisposable
         }
     }
 
+    /// <summary>Deletes the partial outputs of a run that never started.</summary>
+    public void Discard()
+    {
+        Rows.Discard();
+        _segmentsFile?.Discard();
+    }
+
     public void Dispose()
     {
         Rows.Dispose();

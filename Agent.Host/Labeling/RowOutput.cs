@@ -14,6 +14,9 @@ internal abstract class RowOutput : IDisposable
     /// <summary>Finalises the output: renames a partial file into place.</summary>
     public abstract void Commit();
 
+    /// <summary>Drops an output whose run never started (deletes a partial file).</summary>
+    public abstract void Discard();
+
     /// <inheritdoc/>
     public abstract void Dispose();
 
@@ -25,6 +28,8 @@ internal abstract class RowOutput : IDisposable
         public override void Write(ReadOnlySpan<byte> utf8) => file.Write(utf8);
 
         public override void Commit() => file.Commit();
+
+        public override void Discard() => file.Discard();
 
         public override void Dispose() => file.Dispose();
     }
@@ -49,6 +54,10 @@ internal abstract class RowOutput : IDisposable
         }
 
         public override void Commit() => writer.Flush();
+
+        public override void Discard()
+        {
+        }
 
         public override void Dispose()
         {

@@ -176,7 +176,7 @@ public sealed class LabelRunnerTests(ITestOutputHelper output) : IDisposable
     [InlineData("missing.avi", "no such file")]
     [InlineData("empty.avi", "the file is empty")]
     [InlineData("text.avi", "not a video")]
-    public async Task RunAsync_BadVideo_OneLineNamingTheFile(string name, string expected)
+    public async Task RunAsync_BadVideo_OneLineNamingTheFileAndNoPartialOutput(string name, string expected)
     {
         string dir = NewDirectory();
         if (name == "empty.avi")
@@ -194,5 +194,6 @@ public sealed class LabelRunnerTests(ITestOutputHelper output) : IDisposable
 
         Assert.StartsWith(path, error.Message);
         Assert.Contains(expected, error.Message);
+        Assert.Empty(Directory.GetFiles(dir, "*.partial"));
     }
 }

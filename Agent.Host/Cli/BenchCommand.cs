@@ -1,0 +1,146 @@
+using System.CommandLine;
+using Agent.Core;
+using Agent.Host.Bench;
+using Agent.Host.Pipeline;
+using Agent.Vision;
+
+namespace Agent.Host.Cli;
+
+/// <summary>`agent bench`: the headless frames-per-second benchmark.</summary>
+internal static class BenchCommand
+{
+    /// <summary>Frames when --frames is not given: the README's command takes seconds, not minutes, on 2 cores.</summary>
+    public const long DefaultFrames = 2000;
+
+    /// <summary>Distinct ready observations per --model-only run, cycled.</summary>
+    private const int MemoryObservations = 64;
+
+    internal static Command Create()
+    {
+        var source = new Option<string>("--source")
+        {
+            Description = "synthetic (a game rendered in memory, no files needed) or a video file",
+            DefaultValueFactory = _ => "synthetic",
+        };
+        var model = new Option<string?>("--model") { Description = $"Model file (.safetensors); default: {ModelFactory.DefaultDescription}" };
+        var streams = new Option<int>("--streams") { Description = "Concurrent streams, batched together in each model step", DefaultValueFactory = _ => 1 };
+        var frames = new Option<long>("--frames") { Description = "Frames in total, split over the streams", DefaultValueFactory = _ => DefaultFrames };
+        var modelOnly = new Option<bool>("--model-only") { Description = "Ready frames from memory: measure encoder + memory + policy alone" };
+        var json = new Option<bool>("--json") { Description = "End stdout with one JSON object: fps, streams, frames, stages, latency_ms {p50, p99}, peak_mb, threads" };
+        var command = new Command("bench",
+            "Measure frames per second through the pipeline (source → preprocess → model → sink): overall and per stage, " +
+            "per-frame latency p50/p99, peak memory, threads")
+        {
+            source, model, streams, frames, modelOnly, json,
+        };
+        command.SetAction(async (ParseResult result, CancellationToken cancellationToken) =>
+        {
+            int streamCount = result.GetValue(streams);
+            long total = result.GetValue(frames);
+            if (streamCount < 1)
+            {
+                throw new AgentException($"--streams must be at least 1, not {streamCount}");
+            }
+            if (total < streamCount)
+            {
+                throw new AgentException($"--frames {total} is fewer than one frame per stream ({streamCount} streams)");
+            }
+            string sourceName = result.GetValue(source)!;
+            string? modelPath = result.GetValue(model);
+            var policy = new PolicyBatchModel(ModelFactory.Open(modelPath), streamCount);
+            string modelName = modelPath ?? ModelFactory.DefaultDescription;
+            PreprocessOptions preprocess = policy.Preprocess;
+            bool memory = result.GetValue(modelOnly);
+
+            // A short warm-up so the report measures steady state, not JIT compilation.
+            await RunAsync(policy, Sources(sourceName, preprocess, streamCount, Math.Min(total, 8L * streamCount), memory, policy.ObservationSize),
+                streamCount, sourceName, modelName, cancellationToken);
+            BenchReport report = await RunAsync(policy, Sources(sourceName, preprocess, streamCount, total, memory, policy.ObservationSize),
+                streamCount, memory ? $"memory ({sourceName})" : sourceName, modelName, cancellationToken);
+
+            TextWriter output = result.InvocationConfiguration.Output;
+            report.WriteTable(output);
+            if (result.GetValue(json))
+            {
+                output.WriteLine(report.ToJson());
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    private static async Task<BenchReport> RunAsync(PolicyBatchModel policy, IReadOnlyList<IFrameSource> sources, int streams,
+        string sourceName, string modelName, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await BenchRunner.RunAsync(policy, sources, new PipelineOptions { MaxBatch = streams }, sourceName, modelName, cancellationToken);
+        }
+        finally
+        {
+            foreach (IDisposable disposable in sources.OfType<IDisposable>())
+            {
+                disposable.Dispose();
+            }
+        }
+    }
+
+    private static IFrameSource[] Sources(string source, PreprocessOptions preprocess, int streams, long total, bool memory, int observationSize)
+    {
+        var sources = new IFrameSource[streams];
+        if (memory)
+        {
+            byte[] observations = ReadyObservations(source, preprocess, observationSize);
+            for (int s = 0; s < streams; s++)
+            {
+                sources[s] = new MemoryFrameSource($"memory #{s}", observations, observationSize, BenchRunner.FramesForStream(total, streams, s));
+            }
+            return sources;
+        }
+        try
+        {
+            for (int s = 0; s < streams; s++)
+            {
+                long share = BenchRunner.FramesForStream(total, streams, s);
+                sources[s] = source == "synthetic"
+                    ? new SyntheticFrameSource(s, preprocess, share)
+                    : VideoFrameSource.Open(source, preprocess, share);
+            }
+            return sources;
+        }
+        catch
+        {
+            foreach (IDisposable disposable in sources.OfType<IDisposable>())
+            {
+                disposable.Dispose();
+            }
+            throw;
+        }
+    }
+
+    /// <summary>The first observations of the source, preprocessed once, for --model-only.</summary>
+    private static byte[] ReadyObservations(string source, PreprocessOptions preprocess, int observationSize)
+    {
+        IFrameSource reader = source == "synthetic"
+            ? new SyntheticFrameSource(0, preprocess, MemoryObservations)
+            : VideoFrameSource.Open(source, preprocess, MemoryObservations);
+        try
+        {
+            var observations = new byte[MemoryObservations * observationSize];
+            int count = 0;
+            while (count < MemoryObservations && reader.Read(observations.AsSpan(count * observationSize, observationSize), out _))
+            {
+                count++;
+            }
+            if (count == 0)
+            {
+                throw new AgentException($"{source}: no frames to benchmark");
+            }
+            return observations[..(count * observationSize)];
+        }
+        finally
+        {
+            (reader as IDisposable)?.Dispose();
+        }
+    }
+}

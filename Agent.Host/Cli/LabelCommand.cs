@@ -1,0 +1,56 @@
+using System.CommandLine;
+using Agent.Host.Labeling;
+using Agent.Host.Pipeline;
+
+namespace Agent.Host.Cli;
+
+/// <summary>`agent label VIDEO... --model M ...`: per-frame labels for recorded video.</summary>
+internal static class LabelCommand
+{
+    internal static Command Create()
+    {
+        var videos = new Argument<string[]>("VIDEO")
+        {
+            Description = "Video file(s); several label as parallel streams, each with its own LSTM state",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var model = new Option<string>("--model") { Description = "Model file (.safetensors): ours, CleanRL ppo_atari_lstm or SB3 RecurrentPPO", Required = true };
+        var output = new Option<string?>("--out") { Description = "Rows file for one video: FILE.jsonl or FILE.csv (default: JSONL on stdout)" };
+        var outputDir = new Option<string?>("--out-dir") { Description = "Directory for several videos: one DIR/<video name>.jsonl (or .csv) each" };
+        var format = new Option<string?>("--format") { Description = "jsonl or csv (default: from --out's extension, else jsonl)" };
+        var classes = new Option<string?>("--classes") { Description = "Class names by action index, comma-separated: a,b,c (default: the action index)" };
+        var classesFile = new Option<string?>("--classes-file") { Description = "Class names by action index, one per line" };
+        var emit = new Option<string?>("--emit") { Description = "Extra columns: probs (the full distribution), value (the critic's estimate), e.g. probs,value" };
+        var segments = new Option<string?>("--segments")
+        {
+            Description = "Write runs of the same label as CSV (label,start_frame,end_frame,start_time,end_time,frames; frames inclusive, " +
+                "times of the first and last frame); with several videos, a directory of <video name>.segments.csv",
+        };
+        var minSegment = new Option<int?>("--min-segment") { Description = "Merge runs shorter than N frames into a neighbour (with --segments)" };
+        var annotate = new Option<string?>("--annotate")
+        {
+            Description = "Write a copy of the video with the label and a confidence bar on every frame (same frame count and rate); " +
+                "with several videos, a directory of <video name>.annotated.mp4",
+        };
+        var command = new Command("label",
+            "Label every decoded frame of recorded video. One row per frame in order: frame (0-based index), time (seconds, " +
+            "from the video's timestamps), label, score (its probability). The LSTM state carries across the whole video; the " +
+            "frame stack starts filled with the first frame. Rows are written as they go and finalised atomically; after a " +
+            "break or Ctrl+C what was labelled is kept.")
+        {
+            videos, model, output, outputDir, format, classes, classesFile, emit, segments, minSegment, annotate,
+        };
+        command.SetAction(async (ParseResult result, CancellationToken cancellationToken) =>
+        {
+            LabelRequest request = LabelRequestBuilder.Build(result.GetValue(videos)!, result.GetValue(output), result.GetValue(outputDir),
+                result.GetValue(format), result.GetValue(emit), result.GetValue(segments), result.GetValue(minSegment),
+                result.GetValue(annotate), result.GetValue(classes), result.GetValue(classesFile));
+            var policy = new PolicyBatchModel(ModelFactory.Open(result.GetValue(model)), request.Videos.Count);
+            TextWriter stderr = result.InvocationConfiguration.Error;
+            bool progress = ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected;
+            await LabelRunner.RunAsync(policy, policy.Preprocess, request, result.InvocationConfiguration.Output, stderr, progress, cancellationToken);
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,67 @@
+using Agent.Core;
+using Agent.Host.Models;
+using Agent.Vision;
+
+namespace Agent.Host.Pipeline;
+
+/// <summary>
+/// A <see cref="PolicyModel"/> with a categorical (Discrete) actor as the pipeline's <see cref="IBatchModel"/>:
+/// steps the model into its own preallocated outputs and copies probabilities, values and greedy actions out.
+/// </summary>
+public sealed class PolicyBatchModel : IBatchModel
+{
+    private readonly PolicyModel _model;
+    private readonly PolicyOutputs _outputs;
+
+    /// <summary>Wraps <paramref name="model"/> for batches of up to <paramref name="maxBatch"/> streams.</summary>
+    public PolicyBatchModel(PolicyModel model, int maxBatch)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (model.Action.Kind != ActionKind.Discrete)
+        {
+            throw new AgentException($"the model's action space is {model.Action}; labels and the benchmark need a Discrete one");
+        }
+        if (model.Config.Preprocess is null)
+        {
+            throw new AgentException("the model takes vector observations, not frames");
+        }
+        _model = model;
+        _outputs = model.CreateOutputs(maxBatch);
+        model.EnsureCapacity(maxBatch);
+    }
+
+    /// <summary>The wrapped model.</summary>
+    public PolicyModel Model => _model;
+
+    /// <inheritdoc/>
+    public int ObservationSize => _model.InputSize;
+
+    /// <inheritdoc/>
+    public int StateSize => _model.StateSize;
+
+    /// <inheritdoc/>
+    public int ActionCount => _model.ActionCount;
+
+    /// <summary>
+    /// The preprocessing the model was trained with, as Agent.Vision options: resize, gray or RGB, stack; one
+    /// observation per frame (no frame skip), so every decoded frame gets a label.
+    /// </summary>
+    public PreprocessOptions Preprocess
+    {
+        get
+        {
+            PreprocessConfig p = _model.Config.Preprocess!;
+            return new PreprocessOptions { Height = p.Height, Width = p.Width, Grayscale = p.Grayscale, Stack = p.FrameStack, FrameSkip = 1 };
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Step(ReadOnlySpan<byte> frames, Span<float> state, ReadOnlySpan<float> episodeStarts,
+        Span<float> probs, Span<float> values, Span<int> actions, int batch)
+    {
+        _model.Step(frames, state, episodeStarts, _outputs, batch);
+        _outputs.Probabilities.AsSpan(0, batch * ActionCount).CopyTo(probs);
+        _outputs.Values.AsSpan(0, batch).CopyTo(values);
+        _outputs.Actions.AsSpan(0, batch).CopyTo(actions);
+    }
+}
