@@ -1,26 +1,37 @@
+using System.Runtime.InteropServices;
 using Agent.Vision.Interop;
 
 namespace Agent.Vision;
 
 /// <summary>
-/// A video file (any container and codec Debian's FFmpeg reads) or a stream URL, decoded frame by frame through
-/// OpenCV's FFmpeg backend into caller-owned buffers. The decoder uses as many threads as OpenCV gives it
-/// (cv::getNumberOfCPUs()).
+/// A video file (any container and codec Debian's FFmpeg reads) or a stream URL, decoded frame by frame into
+/// caller-owned buffers. Color layouts (and gray with <see cref="VideoSourceOptions.ExactGray"/>) come from OpenCV's
+/// FFmpeg backend, which converts every frame to BGR; gray by default comes from the luma decoder, which uses FFmpeg's
+/// libraries directly and hands out the luma plane of YUV frames (see <see cref="VideoSourceOptions.Format"/> for the
+/// gray values). Both decode with frame threads (OpenCV: one per CPU; the luma decoder: FFmpeg's choice) and report
+/// the same size, frame rate, declared count, codec, frames and timestamps for a given file.
 /// Contract: one thread uses an instance at a time. <see cref="Read(Span{byte}, out VideoFrameInfo)"/> and
 /// <see cref="Grab"/> allocate nothing. Frames decoded before an error are delivered; the read that meets the error
 /// throws a <see cref="VideoException"/> naming the file and the frame index.
 /// </summary>
 public sealed class VideoSource : IDisposable
 {
-    private readonly VideoCaptureHandle _handle;
+    /// <summary>Thread count that lets FFmpeg choose (one more than the CPUs, for frame threading).</summary>
+    private const int AutomaticThreads = 0;
+
+    private readonly VideoCaptureHandle? _capture;
+    private readonly LumaDecoderHandle? _luma;
+    private readonly SafeHandle _handle;
     private readonly VideoSourceOptions _options;
     private double? _lastTimestamp;
     private bool _ended;
 
-    private VideoSource(string path, VideoCaptureHandle handle, VideoSourceOptions options, in NativeVideoInfo info)
+    private VideoSource(string path, SafeHandle handle, VideoSourceOptions options, in NativeVideoInfo info)
     {
         Path = path;
         _handle = handle;
+        _capture = handle as VideoCaptureHandle;
+        _luma = handle as LumaDecoderHandle;
         _options = options;
         Width = info.Width;
         Height = info.Height;
@@ -54,6 +65,12 @@ public sealed class VideoSource : IDisposable
 
     /// <summary>The layout <see cref="Read(Span{byte}, out VideoFrameInfo)"/> writes.</summary>
     public PixelFormat Format { get; }
+
+    /// <summary>
+    /// True when frames come from the luma decoder (Gray without <see cref="VideoSourceOptions.ExactGray"/>), false when
+    /// they come from OpenCV's FFmpeg backend through BGR.
+    /// </summary>
+    public bool UsesLumaDecoder => _luma is not null;
 
     /// <summary>Bytes in one packed row: Width × bytes per pixel of <see cref="Format"/>.</summary>
     public int RowBytes { get; }
@@ -90,7 +107,10 @@ public sealed class VideoSource : IDisposable
                 throw new VideoException(pathOrUrl, "the file is empty");
             }
         }
-        NativeStatus status = NativeMethods.videoio_VideoCapture_open(pathOrUrl, out nint raw);
+        bool luma = options.Format == PixelFormat.Gray && !options.ExactGray;
+        NativeStatus status = luma
+            ? NativeMethods.videoio_LumaDecoder_open(pathOrUrl, AutomaticThreads, out nint raw)
+            : NativeMethods.videoio_VideoCapture_open(pathOrUrl, out raw);
         if (status == NativeStatus.CannotOpen)
         {
             throw new VideoException(pathOrUrl, isUrl
@@ -98,10 +118,12 @@ public sealed class VideoSource : IDisposable
                 : "not a video FFmpeg can read (unknown container or codec, or a damaged header)");
         }
         NativeMethods.ThrowIfFailed(status);
-        var handle = new VideoCaptureHandle(raw);
+        SafeHandle handle = luma ? new LumaDecoderHandle(raw) : new VideoCaptureHandle(raw);
         try
         {
-            NativeMethods.ThrowIfFailed(NativeMethods.videoio_VideoCapture_info(handle, out NativeVideoInfo info));
+            NativeMethods.ThrowIfFailed(handle is LumaDecoderHandle decoder
+                ? NativeMethods.videoio_LumaDecoder_info(decoder, out NativeVideoInfo info)
+                : NativeMethods.videoio_VideoCapture_info((VideoCaptureHandle)handle, out info));
             // FFmpeg's tty demuxer renders any text file as ANSI art; that is never a recorded video.
             if (FourCc.Decode(info.FourCc) == "ansi")
             {
@@ -140,7 +162,9 @@ public sealed class VideoSource : IDisposable
         fixed (byte* data = frame)
         {
             var image = new NativeImage(data, frame.Length, Width, Height, stride, Format);
-            status = NativeMethods.videoio_VideoCapture_read(_handle, &image, out posMsec);
+            status = _luma is not null
+                ? NativeMethods.videoio_LumaDecoder_read(_luma, &image, out posMsec)
+                : NativeMethods.videoio_VideoCapture_read(_capture!, &image, out posMsec);
         }
         GC.KeepAlive(this);
         if (status == NativeStatus.BadArgument)
@@ -159,15 +183,18 @@ public sealed class VideoSource : IDisposable
         {
             return false;
         }
-        NativeStatus status = NativeMethods.videoio_VideoCapture_grab(_handle, out double posMsec);
+        NativeStatus status = _luma is not null
+            ? NativeMethods.videoio_LumaDecoder_grab(_luma, out double posMsec)
+            : NativeMethods.videoio_VideoCapture_grab(_capture!, out posMsec);
         GC.KeepAlive(this);
         return Advance(status, posMsec, out info);
     }
 
     /// <summary>
     /// Makes frameIndex the next frame Read returns. Forward seeks decode the frames in between (exact for every
-    /// stream); backward seeks use OpenCV's CAP_PROP_POS_FRAMES, which lands exactly on constant-frame-rate files and
-    /// by timestamp (index/fps) on variable-frame-rate ones.
+    /// stream). Backward seeks on the luma decoder are exact too (they restart from the nearest key frame already
+    /// decoded, or from the start); on OpenCV's backend they use CAP_PROP_POS_FRAMES, which lands exactly on
+    /// constant-frame-rate files and by timestamp (index/fps) on variable-frame-rate ones.
     /// </summary>
     public void Seek(int frameIndex)
     {
@@ -180,7 +207,9 @@ public sealed class VideoSource : IDisposable
             }
             return;
         }
-        NativeStatus status = NativeMethods.videoio_VideoCapture_set_pos_frames(_handle, frameIndex);
+        NativeStatus status = _luma is not null
+            ? NativeMethods.videoio_LumaDecoder_seek(_luma, frameIndex)
+            : NativeMethods.videoio_VideoCapture_set_pos_frames(_capture!, frameIndex);
         GC.KeepAlive(this);
         if (status != NativeStatus.Ok)
         {
@@ -193,6 +222,18 @@ public sealed class VideoSource : IDisposable
 
     /// <inheritdoc />
     public void Dispose() => _handle.Dispose();
+
+    /// <summary>How the luma decoder made its last frame gray, its thread count and rotation; null on OpenCV's backend.</summary>
+    internal NativeLumaDetails? LumaDetails()
+    {
+        ThrowIfDisposed();
+        if (_luma is null)
+        {
+            return null;
+        }
+        NativeMethods.ThrowIfFailed(NativeMethods.videoio_LumaDecoder_details(_luma, out NativeLumaDetails details));
+        return details;
+    }
 
     private bool Advance(NativeStatus status, double posMsec, out VideoFrameInfo info)
     {

@@ -73,6 +73,53 @@ AGENTCV_API agentcv_status videoio_VideoCapture_read(agentcv_capture* capture, c
 // Seeks so that the next grab or read returns frame frame_index (CAP_PROP_POS_FRAMES).
 AGENTCV_API agentcv_status videoio_VideoCapture_set_pos_frames(agentcv_capture* capture, int64_t frame_index);
 
+// ---- videoio: LumaDecoder (FFmpeg's libavformat/libavcodec directly, gray output) ----
+//
+// Decodes the same video stream the VideoCapture exports pick (the first video stream) with frame and slice
+// threading, and writes gray frames without going through BGR: for 8-bit YUV sources the gray frame is the luma
+// plane, range-expanded when the stream is limited range (gray = clamp(round((Y - 16) * 255 / 219))), which is what
+// swscale and `ffmpeg -vf format=gray` produce. Other YUV layouts (high bit depth, packed) go through swscale to
+// GRAY8; RGB and palette sources go through swscale to BGR24 and cv::COLOR_BGR2GRAY exactly as OpenCV's backend does.
+// Frames carry display rotation the way OpenCV 4.6 applies it (auto-rotated by the display matrix).
+
+typedef struct agentcv_luma_decoder agentcv_luma_decoder;
+
+// How the last frame became gray.
+typedef enum agentcv_luma_conversion {
+    AGENTCV_LUMA_NONE = -1,            // no frame yet
+    AGENTCV_LUMA_PLANE = 0,            // full-range 8-bit luma plane, copied
+    AGENTCV_LUMA_PLANE_EXPANDED = 1,   // limited-range 8-bit luma plane, expanded to 0..255
+    AGENTCV_LUMA_SWSCALE = 2,          // another YUV layout, swscale to GRAY8
+    AGENTCV_LUMA_VIA_BGR = 3,          // not YUV: swscale to BGR24, then cv::COLOR_BGR2GRAY (OpenCV's own path)
+} agentcv_luma_conversion;
+
+typedef struct agentcv_luma_details {
+    int32_t conversion;      // agentcv_luma_conversion of the last frame
+    int32_t threads;         // decoder threads FFmpeg chose
+    int32_t rotation;        // 0, 90, 180 or 270: the display matrix's angle, applied clockwise as OpenCV 4.6 does
+    int32_t reserved;
+    char pixel_format[32];   // FFmpeg's name of the pixel format of the last frame read ("" before the first read)
+} agentcv_luma_details;
+
+// Opens a file or stream URL; threads 0 lets FFmpeg choose (one more than the CPUs for frame threading).
+// AGENTCV_CANNOT_OPEN when it is not a video FFmpeg can decode.
+AGENTCV_API agentcv_status videoio_LumaDecoder_open(const char* path_or_url, int32_t threads, agentcv_luma_decoder** out);
+// Releases the decoder; never fails; null is ignored.
+AGENTCV_API void videoio_LumaDecoder_delete(agentcv_luma_decoder* decoder);
+// Size (after rotation), fps, declared frames and codec tag, computed as OpenCV 4.6's FFmpeg backend reports them.
+AGENTCV_API agentcv_status videoio_LumaDecoder_info(agentcv_luma_decoder* decoder, agentcv_video_info* out);
+AGENTCV_API agentcv_status videoio_LumaDecoder_details(agentcv_luma_decoder* decoder, agentcv_luma_details* out);
+// Decodes the next frame without converting it. pos_msec is (best_effort_timestamp - stream start) * time_base
+// in milliseconds, or 0 when the frame has no timestamp (as CAP_PROP_POS_MSEC). At the end of the input the decoder
+// is drained, so every frame is returned before AGENTCV_END_OF_STREAM. Packets the decoder rejects are skipped;
+// 64 failures in a row end decoding with AGENTCV_ERROR and FFmpeg's message.
+AGENTCV_API agentcv_status videoio_LumaDecoder_grab(agentcv_luma_decoder* decoder, double* pos_msec);
+// Decodes the next frame into dst as gray (format AGENTCV_GRAY; width and height must match the stream).
+AGENTCV_API agentcv_status videoio_LumaDecoder_read(agentcv_luma_decoder* decoder, const agentcv_image* dst, double* pos_msec);
+// Makes frame_index the next frame grab or read returns, exactly: backwards through the nearest key frame already
+// decoded (or by reopening the input), forwards by decoding the frames in between.
+AGENTCV_API agentcv_status videoio_LumaDecoder_seek(agentcv_luma_decoder* decoder, int64_t frame_index);
+
 // ---- videoio: VideoWriter ----
 
 typedef struct agentcv_writer agentcv_writer;

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Makes sure the native bridge can be built and the accelerator backend can load:
-# g++, cmake, Debian's OpenCV 4.6 headers/libraries, and an OpenCL loader with PoCL.
+# g++, cmake, Debian's OpenCV 4.6 and FFmpeg headers/libraries, and an OpenCL loader with PoCL.
 # Installs what is missing when running as root with apt-get; otherwise prints one line
 # with the exact command and fails. Called by the .NET build (native/AgentCv.targets) and .ci/run.
 set -u
@@ -12,6 +12,9 @@ command -v pkg-config >/dev/null 2>&1 || need="$need pkg-config"
 [ -f /usr/include/opencv4/opencv2/imgproc.hpp ] || need="$need libopencv-imgproc-dev"
 [ -f /usr/include/opencv4/opencv2/videoio.hpp ] || need="$need libopencv-videoio-dev"
 [ -f /usr/include/opencv4/opencv2/imgcodecs.hpp ] || need="$need libopencv-imgcodecs-dev"
+for lib in libavformat libavcodec libavutil libswscale; do
+  pkg-config --exists "$lib" 2>/dev/null || need="$need $lib-dev"
+done
 ls /usr/lib/*/libOpenCL.so.1 >/dev/null 2>&1 || need="$need ocl-icd-libopencl1 ocl-icd-opencl-dev"
 [ -f /etc/OpenCL/vendors/pocl.icd ] || need="$need pocl-opencl-icd"
 [ -z "$need" ] && exit 0

@@ -13,13 +13,14 @@ public sealed class AllocationTests : IDisposable
     public void Dispose() => _videos.Dispose();
 
     [Theory]
-    [InlineData(PixelFormat.Bgr, true, 1)]
-    [InlineData(PixelFormat.Gray, true, 4)]
-    [InlineData(PixelFormat.Rgb, false, 2)]
-    public void ReadPushCopy_SteadyState_AllocatesNothingPerFrame(PixelFormat format, bool grayscale, int skip)
+    [InlineData(PixelFormat.Bgr, true, 1, false)]
+    [InlineData(PixelFormat.Gray, true, 4, false)]
+    [InlineData(PixelFormat.Gray, true, 1, true)]
+    [InlineData(PixelFormat.Rgb, false, 2, false)]
+    public void ReadPushCopy_SteadyState_AllocatesNothingPerFrame(PixelFormat format, bool grayscale, int skip, bool exactGray)
     {
         string path = _videos.Write("alloc.mp4", "mp4v", 96, 72, 25, 60);
-        using VideoSource source = VideoSource.Open(path, new VideoSourceOptions { Format = format });
+        using VideoSource source = VideoSource.Open(path, new VideoSourceOptions { Format = format, ExactGray = exactGray });
         var options = new PreprocessOptions { Grayscale = grayscale, FrameSkip = skip, Stack = 4 };
         using var preprocessor = new FramePreprocessor(source.Width, source.Height, format, options);
         var frame = new byte[source.FrameBytes];
@@ -37,7 +38,7 @@ public sealed class AllocationTests : IDisposable
             frames++;
         }
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        _output.WriteLine($"{format}, gray={grayscale}, skip={skip}: {allocated} bytes over {frames} frames");
+        _output.WriteLine($"{format} (luma decoder: {source.UsesLumaDecoder}), gray={grayscale}, skip={skip}: {allocated} bytes over {frames} frames");
         Assert.Equal(50, frames);
         Assert.Equal(0, allocated);
     }

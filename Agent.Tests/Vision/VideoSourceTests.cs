@@ -97,11 +97,12 @@ public sealed class VideoSourceTests : IDisposable
     }
 
     [Fact]
-    public void Read_GrayFormat_EqualsBgrThroughCvtColor()
+    public void Read_ExactGray_EqualsBgrThroughCvtColor()
     {
         string path = _videos.Write("gray.avi", "MJPG", 101, 67, 20, 6, VideoWriterBackend.OpenCvMjpeg);
         using VideoSource bgr = VideoSource.Open(path);
-        using VideoSource gray = VideoSource.Open(path, new VideoSourceOptions { Format = PixelFormat.Gray });
+        using VideoSource gray = VideoSource.Open(path, new VideoSourceOptions { Format = PixelFormat.Gray, ExactGray = true });
+        Assert.False(gray.UsesLumaDecoder);
         Assert.Equal(bgr.Width, gray.RowBytes);
         var color = new byte[bgr.FrameBytes];
         var expected = new byte[gray.FrameBytes];
