@@ -1,6 +1,7 @@
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using System.Numerics.Tensors;
 
 namespace Agent.Core.Kernels;
 
@@ -69,6 +70,7 @@ public sealed unsafe partial class Conv2d
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Execute(void* state, int item, int slot)
     {
         ref Job job = ref *(Job*)state;
@@ -83,6 +85,7 @@ public sealed unsafe partial class Conv2d
     }
 
     // dst (rows, K) = the receptive fields of output pixels [r0, r0 + rows), zeros where they overhang the padding.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Gather(in Job j, int r0, int rows, float* dst)
     {
         int plane = j.OH * j.OW;
@@ -177,6 +180,7 @@ public sealed unsafe partial class Conv2d
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ConvertFrames(byte* from, float* to, int count)
     {
         int i = 0;

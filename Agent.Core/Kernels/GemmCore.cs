@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Agent.Core.Kernels;
@@ -67,6 +68,7 @@ internal static unsafe class GemmCore
     }
 
     /// <summary>Rows [r0, r1) × panels [q0, q1) of a job on the calling thread.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Block(in Job job, int r0, int r1, int q0, int q1)
     {
         nint panelStride = (nint)job.K * MicroKernel.Cols;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Agent.Core.Kernels;
@@ -77,6 +78,7 @@ public sealed class MaxPool2d
     }
 
     /// <summary>x is (batch, h, w, channels) NHWC; y is (batch, oh, ow, channels) with (oh, ow) = <see cref="OutputSize"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void ForwardNhwc(ReadOnlySpan<float> x, Span<float> y, int batch, int channels, int height, int width)
     {
         (int oh, int ow) = OutputSize(height, width);

@@ -9,7 +9,10 @@ namespace Agent.Core.Kernels;
 /// Operands: A row r at a + r·lda (k floats); B element (p, j) at b + p·16 + j (a panel of 16 columns, zero-padded);
 /// C element (r, j) at c + r·ldc + j. Epilogue: c = [c +] acc + bias[j], then ReLU when asked.
 /// The FMA tile keeps its 12 accumulators, 2 B vectors and 1 broadcast in 15 ymm registers.
+/// Hot methods are AggressiveOptimization: tiered compilation left these long-running loops in unoptimized tier-0
+/// code (about 2.5× slower), since each call runs long and the calls are few.
 /// </summary>
+[SkipLocalsInit]
 internal static unsafe class MicroKernel
 {
     /// <summary>Rows of C per tile (MR).</summary>
@@ -22,6 +25,7 @@ internal static unsafe class MicroKernel
     internal const int RowPanels = 4;
 
     /// <summary>C(rows, cols) [+]= A(rows, k) · B(k, 16)[:, :cols] + bias; rows ≤ 6, cols ≤ 16.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Tile(bool fma, float* a, nint lda, int rows, float* b, int k, float* c, nint ldc, int cols, float* bias, bool accumulate, bool relu)
     {
         if (fma)
@@ -41,6 +45,7 @@ internal static unsafe class MicroKernel
     /// One row of C over up to four panels: c(cols) [+]= a(k) · B + bias, cols ≤ 64; panel q starts at b + q·panelStride.
     /// The GEMV shape of a batch-1 linear layer, where a 6-row tile would waste five rows of work.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Row(bool fma, float* a, float* b, nint panelStride, int k, float* c, int cols, float* bias, bool accumulate, bool relu)
     {
         if (fma && cols > Cols * (RowPanels - 1))
@@ -61,6 +66,7 @@ internal static unsafe class MicroKernel
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TileFma(float* a, nint lda, int rows, float* b, int k, float* c, nint ldc, int cols, float* bias, bool accumulate, bool relu)
     {
         // Missing rows read the last real row again (always valid memory) and are never stored.
@@ -96,31 +102,28 @@ internal static unsafe class MicroKernel
             c50 = Fma.MultiplyAdd(x, b0, c50);
             c51 = Fma.MultiplyAdd(x, b1, c51);
         }
-        Vector256<float> bias0 = Avx.LoadVector256(bias);
-        Vector256<float> bias1 = Avx.LoadVector256(bias + 8);
-        Store(c, cols, c00 + bias0, c01 + bias1, accumulate, relu);
-        if (rows > 1)
+        // Accumulators go to memory before any call: all ymm registers are caller-saved, and values live across a
+        // call made the register allocator spill them inside the loop, on every FMA.
+        float* acc = stackalloc float[Rows * Cols];
+        Avx.Store(acc, c00);
+        Avx.Store(acc + 8, c01);
+        Avx.Store(acc + 16, c10);
+        Avx.Store(acc + 24, c11);
+        Avx.Store(acc + 32, c20);
+        Avx.Store(acc + 40, c21);
+        Avx.Store(acc + 48, c30);
+        Avx.Store(acc + 56, c31);
+        Avx.Store(acc + 64, c40);
+        Avx.Store(acc + 72, c41);
+        Avx.Store(acc + 80, c50);
+        Avx.Store(acc + 88, c51);
+        for (int r = 0; r < rows; r++)
         {
-            Store(c + ldc, cols, c10 + bias0, c11 + bias1, accumulate, relu);
-        }
-        if (rows > 2)
-        {
-            Store(c + 2 * ldc, cols, c20 + bias0, c21 + bias1, accumulate, relu);
-        }
-        if (rows > 3)
-        {
-            Store(c + 3 * ldc, cols, c30 + bias0, c31 + bias1, accumulate, relu);
-        }
-        if (rows > 4)
-        {
-            Store(c + 4 * ldc, cols, c40 + bias0, c41 + bias1, accumulate, relu);
-        }
-        if (rows > 5)
-        {
-            Store(c + 5 * ldc, cols, c50 + bias0, c51 + bias1, accumulate, relu);
+            Store(c + r * ldc, cols, acc + r * Cols, bias, accumulate, relu);
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RowFma(float* a, float* b, nint panelStride, int k, float* c, int cols, float* bias, bool accumulate, bool relu)
     {
         float* p0 = b;
@@ -141,35 +144,47 @@ internal static unsafe class MicroKernel
             s6 = Fma.MultiplyAdd(x, Avx.LoadVector256(p3 + o), s6);
             s7 = Fma.MultiplyAdd(x, Avx.LoadVector256(p3 + o + 8), s7);
         }
-        Store(c, Cols, s0 + Avx.LoadVector256(bias), s1 + Avx.LoadVector256(bias + 8), accumulate, relu);
-        Store(c + Cols, Cols, s2 + Avx.LoadVector256(bias + 16), s3 + Avx.LoadVector256(bias + 24), accumulate, relu);
-        Store(c + 2 * Cols, Cols, s4 + Avx.LoadVector256(bias + 32), s5 + Avx.LoadVector256(bias + 40), accumulate, relu);
-        Store(c + 3 * Cols, cols - 3 * Cols, s6 + Avx.LoadVector256(bias + 48), s7 + Avx.LoadVector256(bias + 56), accumulate, relu);
+        float* acc = stackalloc float[Cols * RowPanels];
+        Avx.Store(acc, s0);
+        Avx.Store(acc + 8, s1);
+        Avx.Store(acc + 16, s2);
+        Avx.Store(acc + 24, s3);
+        Avx.Store(acc + 32, s4);
+        Avx.Store(acc + 40, s5);
+        Avx.Store(acc + 48, s6);
+        Avx.Store(acc + 56, s7);
+        for (int q = 0; q < RowPanels; q++)
+        {
+            Store(c + q * Cols, Math.Min(Cols, cols - q * Cols), acc + q * Cols, bias + q * Cols, accumulate, relu);
+        }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(float* c, int cols, Vector256<float> v0, Vector256<float> v1, bool accumulate, bool relu)
+    // c[j] = [c[j] +] values[j] + bias[j], then ReLU, for j < cols ≤ 16.
+    private static void Store(float* c, int cols, float* values, float* bias, bool accumulate, bool relu)
     {
         if (cols == Cols)
         {
+            Vector256<float> v0 = Avx.Add(Avx.LoadVector256(values), Avx.LoadVector256(bias));
+            Vector256<float> v1 = Avx.Add(Avx.LoadVector256(values + 8), Avx.LoadVector256(bias + 8));
             if (accumulate)
             {
-                v0 += Vector256.Load(c);
-                v1 += Vector256.Load(c + 8);
+                v0 = Avx.Add(v0, Avx.LoadVector256(c));
+                v1 = Avx.Add(v1, Avx.LoadVector256(c + 8));
             }
             if (relu)
             {
-                v0 = Vector256.Max(v0, Vector256<float>.Zero);
-                v1 = Vector256.Max(v1, Vector256<float>.Zero);
+                v0 = Avx.Max(Vector256<float>.Zero, v0); // vmaxps returns its second operand for NaN, as relu(NaN) = NaN
+                v1 = Avx.Max(Vector256<float>.Zero, v1);
             }
-            v0.Store(c);
-            v1.Store(c + 8);
+            Avx.Store(c, v0);
+            Avx.Store(c + 8, v1);
             return;
         }
-        float* tmp = stackalloc float[Cols];
-        v0.Store(tmp);
-        v1.Store(tmp + 8);
-        Finish(c, cols, tmp, accumulate, relu);
+        for (int j = 0; j < cols; j++)
+        {
+            values[j] += bias[j];
+        }
+        Finish(c, cols, values, accumulate, relu);
     }
 
     private static void Finish(float* c, int cols, float* values, bool accumulate, bool relu)
@@ -182,6 +197,7 @@ internal static unsafe class MicroKernel
     }
 
     // The portable path: one row of one panel at a time over Vector128 (SSE and NEON accelerate it; software elsewhere).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TilePortable(float* a, float* b, int k, float* c, int cols, float* bias, bool accumulate, bool relu)
     {
         Vector128<float> s0 = Vector128<float>.Zero, s1 = s0, s2 = s0, s3 = s0;

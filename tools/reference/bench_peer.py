@@ -75,9 +75,9 @@ def main():
             return state
 
         state = run(args.warmup, state)
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         run(args.frames, state)
-        seconds = time.perf_counter() - start
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
 
     print(json.dumps({
         "fps": b * args.frames / seconds,
@@ -86,6 +86,7 @@ def main():
         "threads": args.threads,
         "encoder_only": args.encoder_only,
         "seconds": seconds,
+        "cpu_s": cpu,  # busy time of all threads: on a shared machine, how much of it the peer got
         "torch": torch.__version__,
     }))
 
