@@ -150,6 +150,22 @@ public sealed class CpuDevice : ComputeDevice
         Touch(output);
     }
 
+    /// <inheritdoc/>
+    protected override void CopyRowsCore(DeviceView<float> source, DeviceView<int> sourceRows, DeviceView<float> destination, DeviceView<int> destinationRows, int rows, int width)
+    {
+        Span<float> from = Span(source);
+        Span<float> to = Span(destination);
+        ReadOnlySpan<int> fromRows = sourceRows.IsEmpty ? default : ((CpuBuffer<int>)sourceRows.Buffer).Span(sourceRows);
+        ReadOnlySpan<int> toRows = destinationRows.IsEmpty ? default : ((CpuBuffer<int>)destinationRows.Buffer).Span(destinationRows);
+        for (int r = 0; r < rows; r++)
+        {
+            int s = fromRows.IsEmpty ? r : fromRows[r];
+            int d = toRows.IsEmpty ? r : toRows[r];
+            from.Slice(s * width, width).CopyTo(to.Slice(d * width, width));
+        }
+        Touch(destination);
+    }
+
     private static float Sigmoid(float x) => 1f / (1f + MathF.Exp(-x));
 
     private static Span<float> Span(DeviceView<float> view) => ((CpuBuffer<float>)view.Buffer).Span(view);

@@ -117,6 +117,18 @@ public sealed unsafe partial class OpenClDevice
         Copy(output.Slice((steps - 1) * batch * hidden, batch * hidden), h);
     }
 
+    /// <inheritdoc/>
+    protected override void CopyRowsCore(DeviceView<float> source, DeviceView<int> sourceRows, DeviceView<float> destination, DeviceView<int> destinationRows, int rows, int width)
+    {
+        var args = new KernelArgs(this, OpenClProgram.CopyRows);
+        args.View(source);
+        args.Optional(sourceRows);
+        args.View(destination);
+        args.Optional(destinationRows);
+        args.Int(width);
+        args.Enqueue(width, rows, 1);
+    }
+
     /// <summary>The device's scratch buffer, at least <paramref name="length"/> floats; grown (reallocated) only when too small.</summary>
     private DeviceView<float> Scratch(int length)
     {
@@ -194,7 +206,8 @@ public sealed unsafe partial class OpenClDevice
         }
 
         /// <summary>An optional buffer: buffer, offset and a 0/1 presence flag; absent views bind a placeholder.</summary>
-        public void Optional(DeviceView<float> view)
+        public void Optional<T>(DeviceView<T> view)
+            where T : unmanaged
         {
             if (view.IsEmpty)
             {
