@@ -233,7 +233,11 @@ public sealed unsafe partial class OpenClDevice
             nuint* global = stackalloc nuint[3] { (nuint)x, (nuint)y, (nuint)z };
             nuint* local = stackalloc nuint[3] { (nuint)localX, (nuint)Math.Max(localY, 1), 1 };
             int status = NativeMethods.clEnqueueNDRangeKernel(_device.Queue, _kernel, 3, null, global, localX > 0 ? local : null, 0, null, null);
-            OpenClStatus.Check(status, $"clEnqueueNDRangeKernel({_name})");
+            // The message is built only on failure: launches are on the per-step path, which allocates nothing.
+            if (status != OpenClStatus.Success)
+            {
+                throw new OpenClException($"clEnqueueNDRangeKernel({_name})", status);
+            }
         }
 
         private void Memory(OpenClMemHandle memory)
@@ -247,7 +251,10 @@ public sealed unsafe partial class OpenClDevice
         private void Set(nuint size, void* value)
         {
             int status = NativeMethods.clSetKernelArg(_kernel, _index, size, value);
-            OpenClStatus.Check(status, $"clSetKernelArg({_name}, {_index})");
+            if (status != OpenClStatus.Success)
+            {
+                throw new OpenClException($"clSetKernelArg({_name}, {_index})", status);
+            }
             _index++;
         }
     }
