@@ -72,6 +72,29 @@ public abstract partial class ComputeDevice
         GruSequenceCore(inputGates, hiddenWeight, hiddenBias, h, episodeStarts, output, steps, batch, hidden);
     }
 
+    /// <summary>
+    /// Copies <paramref name="rows"/> rows of <paramref name="width"/> floats: row r of the result is destination row
+    /// destinationRows[r] (or r when empty) ← source row sourceRows[r] (or r when empty). Gathers per-stream state into
+    /// a batch and scatters it back. Indices are not range-checked on the device; callers keep them below the row
+    /// counts their views hold. Rows must not overlap between source and destination.
+    /// </summary>
+    public void CopyRows(DeviceView<float> source, DeviceView<int> sourceRows, DeviceView<float> destination, DeviceView<int> destinationRows, int rows, int width)
+    {
+        ThrowIfDisposed();
+        if (rows <= 0 || width <= 0)
+        {
+            throw new ArgumentException($"row copy sizes must be positive: rows={rows} width={width}");
+        }
+        Require(source, nameof(source), sourceRows.IsEmpty ? (long)rows * width : width);
+        RequireOptional(sourceRows, nameof(sourceRows), rows);
+        Require(destination, nameof(destination), destinationRows.IsEmpty ? (long)rows * width : width);
+        RequireOptional(destinationRows, nameof(destinationRows), rows);
+        CopyRowsCore(source, sourceRows, destination, destinationRows, rows, width);
+    }
+
+    /// <summary>Row copy on checked arguments; see <see cref="CopyRows"/>.</summary>
+    protected abstract void CopyRowsCore(DeviceView<float> source, DeviceView<int> sourceRows, DeviceView<float> destination, DeviceView<int> destinationRows, int rows, int width);
+
     /// <summary>GEMM on checked arguments; see <see cref="Gemm"/>.</summary>
     protected abstract void GemmCore(DeviceView<float> a, DeviceView<float> b, DeviceView<float> bias, DeviceView<float> c, int m, int n, int k, bool accumulate, Activation activation);
 

@@ -37,15 +37,15 @@ public abstract partial class ComputeDevice : IDisposable
         }
     }
 
-    /// <summary>Allocates a zero-filled buffer of <paramref name="length"/> elements (T is float or byte).</summary>
+    /// <summary>Allocates a zero-filled buffer of <paramref name="length"/> elements (T is float, byte or int).</summary>
     public DeviceBuffer<T> Allocate<T>(int length)
         where T : unmanaged
     {
         ThrowIfDisposed();
         ArgumentOutOfRangeException.ThrowIfNegative(length);
-        if (typeof(T) != typeof(float) && typeof(T) != typeof(byte))
+        if (typeof(T) != typeof(float) && typeof(T) != typeof(byte) && typeof(T) != typeof(int))
         {
-            throw new NotSupportedException($"device buffers hold float or byte, not {typeof(T).Name}");
+            throw new NotSupportedException($"device buffers hold float, byte or int, not {typeof(T).Name}");
         }
         DeviceBuffer<T> buffer = AllocateCore<T>(length);
         lock (_gate)
@@ -96,7 +96,7 @@ public abstract partial class ComputeDevice : IDisposable
     /// <summary>Throws when the device has been disposed.</summary>
     protected void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
 
-    /// <summary>Allocates a zero-filled buffer; T is float or byte, the device is live.</summary>
+    /// <summary>Allocates a zero-filled buffer; T is float, byte or int, the device is live.</summary>
     protected abstract DeviceBuffer<T> AllocateCore<T>(int length)
         where T : unmanaged;
 

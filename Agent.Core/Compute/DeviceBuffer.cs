@@ -1,7 +1,7 @@
 namespace Agent.Core.Compute;
 
 /// <summary>
-/// Memory on a <see cref="ComputeDevice"/>: a fixed number of float or byte elements. A buffer belongs to the
+/// Memory on a <see cref="ComputeDevice"/>: a fixed number of float, byte or int elements. A buffer belongs to the
 /// device that allocated it, may be passed only to that device's kernels, and is released when it is disposed
 /// or when its device is disposed, whichever comes first.
 /// </summary>
@@ -9,7 +9,7 @@ namespace Agent.Core.Compute;
 /// Thread-safety: as its device — one thread at a time. Reads and writes are ordered with the device's kernels:
 /// a read returns the result of every kernel enqueued before it.
 /// </remarks>
-/// <typeparam name="T">float or byte.</typeparam>
+/// <typeparam name="T">float, byte or int (row indices).</typeparam>
 public abstract class DeviceBuffer<T> : IDisposable, ComputeDevice.IOwnedBuffer
     where T : unmanaged
 {

@@ -4,7 +4,7 @@ namespace Agent.Core.Compute;
 /// A contiguous range of a <see cref="DeviceBuffer{T}"/>, in elements: the device-side counterpart of a span.
 /// Kernels take views so one buffer can hold, for example, every time step of a sequence.
 /// </summary>
-/// <typeparam name="T">float or byte.</typeparam>
+/// <typeparam name="T">float, byte or int (row indices).</typeparam>
 public readonly struct DeviceView<T>
     where T : unmanaged
 {

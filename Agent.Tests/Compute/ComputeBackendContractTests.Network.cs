@@ -69,6 +69,63 @@ public abstract partial class ComputeBackendContractTests
     }
 
     [Fact]
+    public void PolicyNetwork_StepWithSlots_StepsOnlyThoseSlotsInRowOrder()
+    {
+        PolicyNetworkSpec spec = PolicyFixtures.CleanRlLike(600);
+        using var network = new DevicePolicyNetwork(Device, spec, capacity: 4);
+        double[][] state = InitialState(network, 4, 601);
+        int[][] slotLists = [[3, 1], [3, 1], [0, 3]];
+        var random = new Random(602);
+        foreach (int[] slots in slotLists)
+        {
+            byte[] frames = new byte[slots.Length * network.ObservationSize];
+            random.NextBytes(frames);
+            float[] starts = [0f, slots[0] == 0 ? 1f : 0f];
+            var actual = new float[slots.Length * network.OutputSize];
+            network.Step(frames, slots, starts, actual, slots.Length);
+            double[][] rows = [.. slots.Select(s => state[s])];
+            float[] expected = PolicyFixtures.Forward(spec, [.. frames.Select(v => (float)v)], frames: true, starts, rows, 1, slots.Length);
+            AssertClose(expected, actual, $"policy network step on slots [{string.Join(", ", slots)}]");
+        }
+        AssertState(network, state, "policy network state of every slot after slot steps");
+    }
+
+    [Fact]
+    public void PolicyNetwork_DuplicateOrOutOfRangeSlot_Throws()
+    {
+        using var network = new DevicePolicyNetwork(Device, PolicyFixtures.TwoBranchVector(700), capacity: 3);
+        var observations = new float[2 * network.ObservationSize];
+        var outputs = new float[2 * network.OutputSize];
+        Assert.Contains("slot 1 appears twice", Assert.Throws<ArgumentException>(() => network.Step(observations, [1, 1], default, outputs, 2)).Message);
+        Assert.Contains("slot 3 is outside 0..2", Assert.Throws<ArgumentOutOfRangeException>(() => network.Step(observations, [0, 3], default, outputs, 2)).Message);
+        network.Step(observations, [2, 1], default, outputs, 2);
+    }
+
+    [Fact]
+    public void PolicyNetwork_StepsAfterWarmUp_AllocateNothing()
+    {
+        PolicyNetworkSpec spec = PolicyFixtures.CleanRlLike(800);
+        using var network = new DevicePolicyNetwork(Device, spec, capacity: 3);
+        byte[] frames = new byte[3 * network.ObservationSize];
+        new Random(801).NextBytes(frames);
+        var outputs = new float[3 * network.OutputSize];
+        float[] starts = [0f, 1f, 0f];
+        int[] slots = [2, 0, 1];
+        network.Step(frames, starts, outputs, 3);
+        network.Step(frames, slots, starts, outputs, 3);
+        network.Sequence(frames, starts, outputs, 3);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 5; i++)
+        {
+            network.Step(frames, starts, outputs, 3);
+            network.Step(frames, slots, default, outputs, 3);
+            network.Sequence(frames, starts, outputs, 3, slot: 0);
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated == 0, $"{Device.Kind}: 15 steps allocated {allocated} bytes");
+    }
+
+    [Fact]
     public void PolicyNetwork_RecurrentWeightOfWrongWidth_ThrowsNamingTheLayer()
     {
         PolicyNetworkSpec good = PolicyFixtures.CleanRlLike(400);

@@ -207,6 +207,19 @@ public abstract partial class ComputeBackendContractTests(ITestOutputHelper outp
     }
 
     [Fact]
+    public void CopyRows_GatherThenScatter_MovesTheIndexedRows()
+    {
+        const int width = 3;
+        float[] table = [.. Enumerable.Range(0, 5 * width).Select(i => (float)i)];
+        using DeviceBuffer<float> source = Device.Upload<float>(table), batch = Device.Allocate<float>(2 * width), target = Device.Allocate<float>(5 * width);
+        using DeviceBuffer<int> rows = Device.Upload<int>([4, 1]);
+        Device.CopyRows(source, rows, batch, default, 2, width);
+        Assert.Equal([12f, 13f, 14f, 3f, 4f, 5f], batch.ToArray());
+        Device.CopyRows(batch, default, target, rows, 2, width);
+        Assert.Equal([0f, 0f, 0f, 3f, 4f, 5f, 0f, 0f, 0f, 0f, 0f, 0f, 12f, 13f, 14f], target.ToArray());
+    }
+
+    [Fact]
     public void Dispose_Device_ReleasesEveryBufferItOwns()
     {
         ComputeDevice device = CreateDevice();

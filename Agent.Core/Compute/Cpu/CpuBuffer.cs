@@ -1,7 +1,7 @@
 namespace Agent.Core.Compute.Cpu;
 
 /// <summary>A device buffer in host memory: a managed array owned by a <see cref="CpuDevice"/>.</summary>
-/// <typeparam name="T">float or byte.</typeparam>
+/// <typeparam name="T">float, byte or int (row indices).</typeparam>
 public sealed class CpuBuffer<T> : DeviceBuffer<T>
     where T : unmanaged
 {

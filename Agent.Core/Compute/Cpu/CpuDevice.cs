@@ -11,8 +11,10 @@ namespace Agent.Core.Compute.Cpu;
 public sealed class CpuDevice : ComputeDevice
 {
     private readonly Dictionary<ConvKey, ConvEntry> _convs = [];
+    private readonly Dictionary<LinearKey, LinearEntry> _linears = [];
     private float[] _scratch = [];
     private float[] _frames = [];
+    private float[] _convScratch = [];
 
     /// <inheritdoc/>
     public override ComputeBackendKind Kind => ComputeBackendKind.Cpu;
@@ -32,14 +34,23 @@ public sealed class CpuDevice : ComputeDevice
     protected override void DisposeCore()
     {
         _convs.Clear();
+        _linears.Clear();
         _scratch = [];
         _frames = [];
+        _convScratch = [];
     }
 
     /// <inheritdoc/>
     protected override void GemmCore(DeviceView<float> a, DeviceView<float> b, DeviceView<float> bias, DeviceView<float> c, int m, int n, int k, bool accumulate, Activation activation)
     {
         Span<float> cs = Span(c);
+        if (!accumulate)
+        {
+            // b is almost always a weight: Kernels.Linear packs it once instead of on every call.
+            LinearLayer(b, bias, n, k).Forward(Span(a), cs, m, activation);
+            Touch(c);
+            return;
+        }
         Kernels.Gemm.MultiplyTransposedB(Span(a), Span(b), cs, m, n, k, accumulate);
         ReadOnlySpan<float> biasSpan = bias.IsEmpty ? default : Span(bias);
         for (int i = 0; i < m; i++)
@@ -57,25 +68,43 @@ public sealed class CpuDevice : ComputeDevice
     /// <inheritdoc/>
     protected override void Conv2dCore(DeviceView<float> x, DeviceView<float> weight, DeviceView<float> bias, DeviceView<float> y, ConvGeometry geometry, int batch, Activation activation)
     {
-        Layer(weight, bias, geometry).Forward(Span(x), Span(y), batch, geometry.Height, geometry.Width, activation);
+        Kernels.Conv2d layer = Layer(weight, bias, geometry);
+        int scratchLength = ConvScratch(layer, geometry, batch);
+        Span<float> scratch = _convScratch.AsSpan(0, scratchLength);
+        Span<float> nhwc = _convScratch.AsSpan(scratchLength, batch * geometry.OutputSize);
+        layer.ForwardNhwc(Span(x), Layout.Nchw, nhwc, batch, geometry.Height, geometry.Width, FusionFor(activation), scratch);
+        ToNchw(nhwc, Span(y), geometry, batch, activation);
         Touch(y);
     }
 
     /// <inheritdoc/>
     protected override void Conv2dCore(DeviceView<byte> x, float inputScale, DeviceView<float> weight, DeviceView<float> bias, DeviceView<float> y, ConvGeometry geometry, int batch, Activation activation)
     {
+        Kernels.Conv2d layer = Layer(weight, bias, geometry);
+        int scratchLength = ConvScratch(layer, geometry, batch);
+        Span<float> scratch = _convScratch.AsSpan(0, scratchLength);
+        Span<float> nhwc = _convScratch.AsSpan(scratchLength, batch * geometry.OutputSize);
         int count = batch * geometry.InputSize;
-        if (_frames.Length < count)
-        {
-            _frames = new float[count];
-        }
-        Span<float> frames = _frames.AsSpan(0, count);
         ReadOnlySpan<byte> pixels = ((CpuBuffer<byte>)x.Buffer).Span(x).Slice(0, count);
-        for (int i = 0; i < pixels.Length; i++)
+        if (inputScale == 1f / 255f)
         {
-            frames[i] = pixels[i] * inputScale;
+            // The fast kernel reads uint8 frames as frames / 255 directly, without a float copy.
+            layer.ForwardNhwc(pixels, nhwc, batch, geometry.Height, geometry.Width, FusionFor(activation), scratch);
         }
-        Layer(weight, bias, geometry).Forward(frames, Span(y), batch, geometry.Height, geometry.Width, activation);
+        else
+        {
+            if (_frames.Length < count)
+            {
+                _frames = new float[count];
+            }
+            Span<float> frames = _frames.AsSpan(0, count);
+            for (int i = 0; i < pixels.Length; i++)
+            {
+                frames[i] = pixels[i] * inputScale;
+            }
+            layer.ForwardNhwc(frames, Layout.Nchw, nhwc, batch, geometry.Height, geometry.Width, FusionFor(activation), scratch);
+        }
+        ToNchw(nhwc, Span(y), geometry, batch, activation);
         Touch(y);
     }
 
@@ -86,14 +115,13 @@ public sealed class CpuDevice : ComputeDevice
         Span<float> gates = Scratch(batch * width);
         Span<float> hs = Span(h).Slice(0, batch * hidden);
         Span<float> cs = Span(c).Slice(0, batch * hidden);
-        ReadOnlySpan<float> weight = Span(hiddenWeight);
-        ReadOnlySpan<float> bias = hiddenBias.IsEmpty ? default : Span(hiddenBias);
+        // gates = h·W_hhᵀ + b_hh (a Linear that packs W_hh once), then + the input gates.
+        Kernels.Linear recurrent = LinearLayer(hiddenWeight, hiddenBias, width, hidden);
         for (int t = 0; t < steps; t++)
         {
             Reset(episodeStarts, t, batch, hidden, hs, cs);
-            Span(inputGates).Slice(t * batch * width, batch * width).CopyTo(gates);
-            AddRows(gates, bias, batch, width);
-            Kernels.Gemm.MultiplyTransposedB(hs, weight, gates, batch, width, hidden, accumulate: true);
+            recurrent.Forward(hs, gates, batch);
+            TensorPrimitives.Add(gates, Span(inputGates).Slice(t * batch * width, batch * width), gates);
             Span<float> outT = Span(output).Slice(t * batch * hidden, batch * hidden);
             for (int b = 0; b < batch; b++)
             {
@@ -123,14 +151,11 @@ public sealed class CpuDevice : ComputeDevice
         int width = 3 * hidden;
         Span<float> gh = Scratch(batch * width);
         Span<float> hs = Span(h).Slice(0, batch * hidden);
-        ReadOnlySpan<float> weight = Span(hiddenWeight);
-        ReadOnlySpan<float> bias = hiddenBias.IsEmpty ? default : Span(hiddenBias);
+        Kernels.Linear recurrent = LinearLayer(hiddenWeight, hiddenBias, width, hidden);
         for (int t = 0; t < steps; t++)
         {
             Reset(episodeStarts, t, batch, hidden, hs, default);
-            gh.Clear();
-            AddRows(gh, bias, batch, width);
-            Kernels.Gemm.MultiplyTransposedB(hs, weight, gh, batch, width, hidden, accumulate: true);
+            recurrent.Forward(hs, gh, batch);
             ReadOnlySpan<float> gi = Span(inputGates).Slice(t * batch * width, batch * width);
             for (int b = 0; b < batch; b++)
             {
@@ -150,25 +175,51 @@ public sealed class CpuDevice : ComputeDevice
         Touch(output);
     }
 
+    /// <inheritdoc/>
+    protected override void CopyRowsCore(DeviceView<float> source, DeviceView<int> sourceRows, DeviceView<float> destination, DeviceView<int> destinationRows, int rows, int width)
+    {
+        Span<float> from = Span(source);
+        Span<float> to = Span(destination);
+        ReadOnlySpan<int> fromRows = sourceRows.IsEmpty ? default : ((CpuBuffer<int>)sourceRows.Buffer).Span(sourceRows);
+        ReadOnlySpan<int> toRows = destinationRows.IsEmpty ? default : ((CpuBuffer<int>)destinationRows.Buffer).Span(destinationRows);
+        for (int r = 0; r < rows; r++)
+        {
+            int s = fromRows.IsEmpty ? r : fromRows[r];
+            int d = toRows.IsEmpty ? r : toRows[r];
+            from.Slice(s * width, width).CopyTo(to.Slice(d * width, width));
+        }
+        Touch(destination);
+    }
+
+    private static Fusion FusionFor(Activation activation) => activation == Activation.ReLU ? Fusion.ReluOutput : Fusion.None;
+
+    /// <summary>y (batch, out, oh, ow) ← nhwc (batch, oh, ow, out), then activations the convolution did not fuse.</summary>
+    private static void ToNchw(ReadOnlySpan<float> nhwc, Span<float> y, ConvGeometry geometry, int batch, Activation activation)
+    {
+        int channels = geometry.OutChannels;
+        int plane = geometry.OutHeight * geometry.OutWidth;
+        for (int n = 0; n < batch; n++)
+        {
+            for (int p = 0; p < plane; p++)
+            {
+                ReadOnlySpan<float> pixel = nhwc.Slice((n * plane + p) * channels, channels);
+                for (int o = 0; o < channels; o++)
+                {
+                    y[(n * channels + o) * plane + p] = pixel[o];
+                }
+            }
+        }
+        if (activation is not (Activation.None or Activation.ReLU))
+        {
+            Activations.Apply(activation, y.Slice(0, batch * geometry.OutputSize));
+        }
+    }
+
     private static float Sigmoid(float x) => 1f / (1f + MathF.Exp(-x));
 
     private static Span<float> Span(DeviceView<float> view) => ((CpuBuffer<float>)view.Buffer).Span(view);
 
     private static void Touch(DeviceView<float> view) => ((CpuBuffer<float>)view.Buffer).Touch();
-
-    /// <summary>rows (batch, width) += bias (width) per row; no-op for an empty bias.</summary>
-    private static void AddRows(Span<float> rows, ReadOnlySpan<float> bias, int batch, int width)
-    {
-        if (bias.IsEmpty)
-        {
-            return;
-        }
-        for (int b = 0; b < batch; b++)
-        {
-            Span<float> row = rows.Slice(b * width, width);
-            TensorPrimitives.Add(row, bias.Slice(0, width), row);
-        }
-    }
 
     /// <summary>h and c (batch, H) rows scaled by 1 − episodeStarts[t, b]; c may be empty (GRU).</summary>
     private static void Reset(DeviceView<float> episodeStarts, int t, int batch, int hidden, Span<float> h, Span<float> c)
@@ -191,6 +242,21 @@ public sealed class CpuDevice : ComputeDevice
                 TensorPrimitives.Multiply(c.Slice(b * hidden, hidden), keep, c.Slice(b * hidden, hidden));
             }
         }
+    }
+
+    /// <summary>
+    /// Grows the device-owned array holding the convolution's scratch and its NHWC output; returns the scratch length
+    /// (the output follows it).
+    /// </summary>
+    private int ConvScratch(Kernels.Conv2d layer, ConvGeometry geometry, int batch)
+    {
+        int scratch = layer.ScratchSize(batch, geometry.Height, geometry.Width);
+        int output = batch * geometry.OutputSize;
+        if (_convScratch.Length < scratch + output)
+        {
+            _convScratch = new float[scratch + output];
+        }
+        return scratch;
     }
 
     private Span<float> Scratch(int count)
@@ -221,6 +287,27 @@ public sealed class CpuDevice : ComputeDevice
         _convs[key] = new ConvEntry(wb.Version, biasVersion, layer);
         return layer;
     }
+
+    /// <summary>The Linear layer for a weight (n, k) and bias view, cached like <see cref="Layer"/>.</summary>
+    private Kernels.Linear LinearLayer(DeviceView<float> weight, DeviceView<float> bias, int n, int k)
+    {
+        var wb = (CpuBuffer<float>)weight.Buffer;
+        var bb = bias.IsEmpty ? null : (CpuBuffer<float>)bias.Buffer;
+        var key = new LinearKey(wb, weight.Offset, bb, bias.Offset, n, k);
+        int biasVersion = bb?.Version ?? 0;
+        if (_linears.TryGetValue(key, out LinearEntry entry) && entry.WeightVersion == wb.Version && entry.BiasVersion == biasVersion)
+        {
+            return entry.Layer;
+        }
+        ReadOnlySpan<float> biasSpan = bb is null ? default : bb.Span(bias).Slice(0, n);
+        var layer = new Kernels.Linear(wb.Span(weight).Slice(0, n * k), biasSpan, n, k);
+        _linears[key] = new LinearEntry(wb.Version, biasVersion, layer);
+        return layer;
+    }
+
+    private readonly record struct LinearKey(CpuBuffer<float> Weight, int WeightOffset, CpuBuffer<float>? Bias, int BiasOffset, int N, int K);
+
+    private readonly record struct LinearEntry(int WeightVersion, int BiasVersion, Kernels.Linear Layer);
 
     private readonly record struct ConvKey(CpuBuffer<float> Weight, int WeightOffset, CpuBuffer<float>? Bias, int BiasOffset, ConvGeometry Geometry);
 

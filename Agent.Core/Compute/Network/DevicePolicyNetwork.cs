@@ -9,7 +9,7 @@ namespace Agent.Core.Compute.Network;
 /// </summary>
 /// <remarks>
 /// Streams live in slots 0..<see cref="Capacity"/>−1. <see cref="Step(ReadOnlySpan{byte}, ReadOnlySpan{float}, Span{float}, int)"/>
-/// runs one batched step for slots 0..batch−1; <see cref="Sequence(ReadOnlySpan{byte}, ReadOnlySpan{float}, Span{float}, int, int)"/>
+/// runs one batched step for slots 0..batch−1, and the overload with a slot list for any distinct slots; <see cref="Sequence(ReadOnlySpan{byte}, ReadOnlySpan{float}, Span{float}, int, int)"/>
 /// runs T consecutive observations of one slot, with the encoder batched over T and the recurrence in one kernel.
 /// Outputs per row are every branch's heads, concatenated in spec order (width <see cref="OutputSize"/>).
 /// State per slot (<see cref="StateSize"/> floats): per branch, per layer, h then (LSTM) c — RecurrentCore's layout.
@@ -26,6 +26,10 @@ public sealed class DevicePolicyNetwork : IDisposable
     private readonly DeviceBuffer<byte> _frames;
     private readonly DeviceBuffer<float> _observations;
     private readonly DeviceBuffer<float> _starts;
+    private readonly DeviceBuffer<int> _slots;
+    private readonly int[] _uploadedSlots;
+    private readonly bool[] _seenSlots;
+    private int _uploadedSlotCount = -1;
     private readonly float[] _hostOutput;
     private readonly int _featureSize;
     private bool _disposed;
@@ -82,6 +86,9 @@ public sealed class DevicePolicyNetwork : IDisposable
             _frames = Track(device.Allocate<byte>(_convs.Length == 0 ? 0 : capacity * ObservationSize));
             _observations = Allocate(capacity * ObservationSize);
             _starts = Allocate(capacity);
+            _slots = Track(device.Allocate<int>(capacity));
+            _uploadedSlots = new int[capacity];
+            _seenSlots = new bool[capacity];
             _hostOutput = new float[capacity * _branches.Max(br => br.HeadWidth)];
         }
         catch
@@ -119,6 +126,29 @@ public sealed class DevicePolicyNetwork : IDisposable
         CheckFrames();
         _frames.Write(frames.Slice(0, batch * ObservationSize));
         Run(frames: true, episodeStarts, outputs, steps: 1, batch, slot: 0);
+    }
+
+    /// <summary>
+    /// One step for the streams in <paramref name="slots"/> (batch distinct slot indices, any order): row b of frames,
+    /// episodeStarts and outputs belongs to slot slots[b]. Each slot's state is gathered on the device, stepped and
+    /// scattered back; the slot list is uploaded only when it differs from the previous call's.
+    /// </summary>
+    public void Step(ReadOnlySpan<byte> frames, ReadOnlySpan<int> slots, ReadOnlySpan<float> episodeStarts, Span<float> outputs, int batch)
+    {
+        CheckCall(frames.Length, episodeStarts.Length, outputs.Length, batch, 1, 0);
+        CheckFrames();
+        UploadSlots(slots, batch);
+        _frames.Write(frames.Slice(0, batch * ObservationSize));
+        Run(frames: true, episodeStarts, outputs, steps: 1, batch, slot: 0, gather: true);
+    }
+
+    /// <summary>As the frame overload with slots, for float observations (batch, C, H, W).</summary>
+    public void Step(ReadOnlySpan<float> observations, ReadOnlySpan<int> slots, ReadOnlySpan<float> episodeStarts, Span<float> outputs, int batch)
+    {
+        CheckCall(observations.Length, episodeStarts.Length, outputs.Length, batch, 1, 0);
+        UploadSlots(slots, batch);
+        UploadObservations(observations.Slice(0, batch * ObservationSize));
+        Run(frames: false, episodeStarts, outputs, steps: 1, batch, slot: 0, gather: true);
     }
 
     /// <summary>As the frame overload for float observations (batch, C, H, W) — vector observations when there are no convolutions.</summary>
@@ -174,7 +204,7 @@ public sealed class DevicePolicyNetwork : IDisposable
         _owned.Clear();
     }
 
-    private void Run(bool frames, ReadOnlySpan<float> episodeStarts, Span<float> outputs, int steps, int batch, int slot)
+    private void Run(bool frames, ReadOnlySpan<float> episodeStarts, Span<float> outputs, int steps, int batch, int slot, bool gather = false)
     {
         int rows = steps * batch;
         DeviceView<float> starts = default;
@@ -216,14 +246,34 @@ public sealed class DevicePolicyNetwork : IDisposable
                 DeviceView<float> gates = branch.Gates.Slice(0, rows * branch.GateCount * hidden);
                 DeviceView<float> output = layer.Output.Slice(0, rows * hidden);
                 _device.Gemm(h, layer.WeightIh, layer.BiasIh, gates, rows, branch.GateCount * hidden, inputs);
-                DeviceView<float> hState = layer.H.Slice(slot * hidden, batch * hidden);
+                DeviceView<int> slots = _slots.Slice(0, batch);
+                DeviceBuffer<float> hSource = gather ? layer.GatheredH : layer.H;
+                DeviceBuffer<float>? cSource = gather ? layer.GatheredC : layer.C;
+                if (gather)
+                {
+                    _device.CopyRows(layer.H, slots, hSource, default, batch, hidden);
+                    if (cSource is not null)
+                    {
+                        _device.CopyRows(layer.C!, slots, cSource, default, batch, hidden);
+                    }
+                }
+                int first = gather ? 0 : slot;
+                DeviceView<float> hState = hSource.Slice(first * hidden, batch * hidden);
                 if (branch.Cell == RecurrentCellKind.Lstm)
                 {
-                    _device.LstmSequence(gates, layer.WeightHh, layer.BiasHh, hState, layer.C!.Slice(slot * hidden, batch * hidden), starts, output, steps, batch, hidden);
+                    _device.LstmSequence(gates, layer.WeightHh, layer.BiasHh, hState, cSource!.Slice(first * hidden, batch * hidden), starts, output, steps, batch, hidden);
                 }
                 else
                 {
                     _device.GruSequence(gates, layer.WeightHh, layer.BiasHh, hState, starts, output, steps, batch, hidden);
+                }
+                if (gather)
+                {
+                    _device.CopyRows(hSource, default, layer.H, slots, batch, hidden);
+                    if (cSource is not null)
+                    {
+                        _device.CopyRows(cSource, default, layer.C!, slots, batch, hidden);
+                    }
                 }
                 h = output;
                 inputs = hidden;
@@ -241,6 +291,48 @@ public sealed class DevicePolicyNetwork : IDisposable
     }
 
     private void UploadObservations(ReadOnlySpan<float> observations) => _observations.Write(observations);
+
+    /// <summary>Checks the slots (distinct, in range) and uploads them unless they equal the last upload.</summary>
+    private void UploadSlots(ReadOnlySpan<int> slots, int batch)
+    {
+        if (slots.Length < batch)
+        {
+            throw new ArgumentException($"{batch} rows need {batch} slots; got {slots.Length}");
+        }
+        slots = slots.Slice(0, batch);
+        try
+        {
+            foreach (int slot in slots)
+            {
+                if ((uint)slot >= (uint)Capacity)
+                {
+                    throw new ArgumentOutOfRangeException(nameof(slots), $"slot {slot} is outside 0..{Capacity - 1}");
+                }
+                if (_seenSlots[slot])
+                {
+                    throw new ArgumentException($"slot {slot} appears twice in one step", nameof(slots));
+                }
+                _seenSlots[slot] = true;
+            }
+        }
+        finally
+        {
+            foreach (int slot in slots)
+            {
+                if ((uint)slot < (uint)Capacity)
+                {
+                    _seenSlots[slot] = false;
+                }
+            }
+        }
+        if (_uploadedSlotCount == batch && slots.SequenceEqual(_uploadedSlots.AsSpan(0, batch)))
+        {
+            return;
+        }
+        _slots.Write(slots);
+        slots.CopyTo(_uploadedSlots);
+        _uploadedSlotCount = batch;
+    }
 
     private void CheckFrames()
     {
@@ -322,7 +414,9 @@ public sealed class DevicePolicyNetwork : IDisposable
                 UploadBias(layer.BiasHh, gateCount * hidden, $"{name} bias_hh"),
                 Allocate(capacity * hidden),
                 spec.Cell == RecurrentCellKind.Lstm ? Allocate(capacity * hidden) : null,
-                Allocate(capacity * hidden));
+                Allocate(capacity * hidden),
+                Allocate(capacity * hidden),
+                spec.Cell == RecurrentCellKind.Lstm ? Allocate(capacity * hidden) : null);
             inputs = hidden;
         }
         int width = 0;
@@ -390,7 +484,7 @@ public sealed class DevicePolicyNetwork : IDisposable
 
     private sealed record DenseStage(int Inputs, int Outputs, Activation Activation, DeviceBuffer<float> Weight, DeviceView<float> Bias, DeviceBuffer<float> Output);
 
-    private sealed record Layer(DeviceBuffer<float> WeightIh, DeviceView<float> BiasIh, DeviceBuffer<float> WeightHh, DeviceView<float> BiasHh, DeviceBuffer<float> H, DeviceBuffer<float>? C, DeviceBuffer<float> Output);
+    private sealed record Layer(DeviceBuffer<float> WeightIh, DeviceView<float> BiasIh, DeviceBuffer<float> WeightHh, DeviceView<float> BiasHh, DeviceBuffer<float> H, DeviceBuffer<float>? C, DeviceBuffer<float> Output, DeviceBuffer<float> GatheredH, DeviceBuffer<float>? GatheredC);
 
     private sealed record Branch(RecurrentCellKind Cell, int GateCount, int Hidden, Layer[] Layers, DeviceBuffer<float> Gates, DeviceBuffer<float> HeadWeight, DeviceBuffer<float> HeadBias, int HeadWidth, DeviceBuffer<float> HeadOutput, int StateSize);
 }

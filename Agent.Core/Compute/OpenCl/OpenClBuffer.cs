@@ -3,7 +3,7 @@ using Agent.Core.Compute.OpenCl.Interop;
 namespace Agent.Core.Compute.OpenCl;
 
 /// <summary>A device buffer in OpenCL global memory (a cl_mem owned by a SafeHandle), owned by an <see cref="OpenClDevice"/>.</summary>
-/// <typeparam name="T">float or byte.</typeparam>
+/// <typeparam name="T">float, byte or int (row indices).</typeparam>
 public sealed unsafe class OpenClBuffer<T> : DeviceBuffer<T>
     where T : unmanaged
 {

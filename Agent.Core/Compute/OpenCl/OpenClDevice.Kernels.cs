@@ -117,6 +117,18 @@ public sealed unsafe partial class OpenClDevice
         Copy(output.Slice((steps - 1) * batch * hidden, batch * hidden), h);
     }
 
+    /// <inheritdoc/>
+    protected override void CopyRowsCore(DeviceView<float> source, DeviceView<int> sourceRows, DeviceView<float> destination, DeviceView<int> destinationRows, int rows, int width)
+    {
+        var args = new KernelArgs(this, OpenClProgram.CopyRows);
+        args.View(source);
+        args.Optional(sourceRows);
+        args.View(destination);
+        args.Optional(destinationRows);
+        args.Int(width);
+        args.Enqueue(width, rows, 1);
+    }
+
     /// <summary>The device's scratch buffer, at least <paramref name="length"/> floats; grown (reallocated) only when too small.</summary>
     private DeviceView<float> Scratch(int length)
     {
@@ -194,7 +206,8 @@ public sealed unsafe partial class OpenClDevice
         }
 
         /// <summary>An optional buffer: buffer, offset and a 0/1 presence flag; absent views bind a placeholder.</summary>
-        public void Optional(DeviceView<float> view)
+        public void Optional<T>(DeviceView<T> view)
+            where T : unmanaged
         {
             if (view.IsEmpty)
             {
@@ -220,7 +233,11 @@ public sealed unsafe partial class OpenClDevice
             nuint* global = stackalloc nuint[3] { (nuint)x, (nuint)y, (nuint)z };
             nuint* local = stackalloc nuint[3] { (nuint)localX, (nuint)Math.Max(localY, 1), 1 };
             int status = NativeMethods.clEnqueueNDRangeKernel(_device.Queue, _kernel, 3, null, global, localX > 0 ? local : null, 0, null, null);
-            OpenClStatus.Check(status, $"clEnqueueNDRangeKernel({_name})");
+            // The message is built only on failure: launches are on the per-step path, which allocates nothing.
+            if (status != OpenClStatus.Success)
+            {
+                throw new OpenClException($"clEnqueueNDRangeKernel({_name})", status);
+            }
         }
 
         private void Memory(OpenClMemHandle memory)
@@ -234,7 +251,10 @@ public sealed unsafe partial class OpenClDevice
         private void Set(nuint size, void* value)
         {
             int status = NativeMethods.clSetKernelArg(_kernel, _index, size, value);
-            OpenClStatus.Check(status, $"clSetKernelArg({_name}, {_index})");
+            if (status != OpenClStatus.Success)
+            {
+                throw new OpenClException($"clSetKernelArg({_name}, {_index})", status);
+            }
             _index++;
         }
     }

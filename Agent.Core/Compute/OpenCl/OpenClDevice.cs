@@ -1,5 +1,4 @@
 using Agent.Core.Compute.OpenCl.Interop;
-using Agent.Core.Kernels;
 
 namespace Agent.Core.Compute.OpenCl;
 

@@ -20,12 +20,13 @@ internal sealed unsafe class OpenClProgram : IDisposable
     internal const string GruSequence = "gru_sequence";
     internal const string LstmCell = "lstm_cell";
     internal const string GruCell = "gru_cell";
+    internal const string CopyRows = "copy_rows";
 
     /// <summary>Output channels one convolution work-item computes (conv.cl's OC_PER); 4 measured fastest on PoCL.</summary>
     internal const int ConvChannelsPerItem = 4;
 
-    private static readonly string[] SourceFiles = ["common.cl", "gemm.cl", "conv.cl", "recurrent.cl"];
-    private static readonly string[] KernelNames = [GemmTiled, GemmRows1, GemmRows4, Conv2dF32, Conv2dU8, LstmSequence, GruSequence, LstmCell, GruCell];
+    private static readonly string[] SourceFiles = ["common.cl", "gemm.cl", "conv.cl", "recurrent.cl", "rows.cl"];
+    private static readonly string[] KernelNames = [GemmTiled, GemmRows1, GemmRows4, Conv2dF32, Conv2dU8, LstmSequence, GruSequence, LstmCell, GruCell, CopyRows];
     private static readonly Lazy<string> EmbeddedSource = new(LoadSource);
 
     private readonly OpenClProgramHandle _program;
