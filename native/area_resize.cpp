@@ -71,13 +71,30 @@ __attribute__((target("avx2"))) void transpose_avx2(const uint8_t* const* rows, 
     }
 }
 
-// sums[x·8 + r] = Σ over output column x's taps, in table order, of block[column·8 + r] · weight, rounding after
-// every multiply and every add (no FMA: OpenCV's scalar loop rounds both).
-__attribute__((target("avx2"))) void horizontal_avx2(const float* block, const int32_t* start, const int32_t* column,
-                                                     const float* weight, int width, float* sums) {
-    for (int x = 0; x < width; x++) {
+// sums[x·8 + r] = Σ_t block[column[x][t]·8 + r] · weight[x][t], in t order, rounding after every multiply and every
+// add (no FMA: OpenCV's scalar loop rounds both). Four output columns at once, so that four independent chains of
+// additions hide the adder's latency.
+__attribute__((target("avx2"))) void horizontal_avx2(const float* block, const int32_t* column, const float* weight,
+                                                     int taps, int width, float* sums) {
+    constexpr int kColumns = 4;
+    int x = 0;
+    for (; x + kColumns <= width; x += kColumns) {
+        __m256 sum[kColumns] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+        const int32_t* c = column + static_cast<size_t>(x) * taps;
+        const float* w = weight + static_cast<size_t>(x) * taps;
+        for (int t = 0; t < taps; t++) {
+            for (int j = 0; j < kColumns; j++) {
+                size_t k = static_cast<size_t>(j) * taps + t;
+                __m256 value = _mm256_loadu_ps(block + static_cast<size_t>(c[k]) * kAreaBlockRows);
+                sum[j] = _mm256_add_ps(sum[j], _mm256_mul_ps(value, _mm256_set1_ps(w[k])));
+            }
+        }
+        for (int j = 0; j < kColumns; j++) _mm256_storeu_ps(sums + static_cast<size_t>(x + j) * kAreaBlockRows, sum[j]);
+    }
+    for (; x < width; x++) {
         __m256 sum = _mm256_setzero_ps();
-        for (int k = start[x]; k < start[x + 1]; k++) {
+        for (int t = 0; t < taps; t++) {
+            size_t k = static_cast<size_t>(x) * taps + t;
             __m256 value = _mm256_loadu_ps(block + static_cast<size_t>(column[k]) * kAreaBlockRows);
             sum = _mm256_add_ps(sum, _mm256_mul_ps(value, _mm256_set1_ps(weight[k])));
         }
@@ -97,11 +114,11 @@ void transpose_scalar(const uint8_t* const* rows, int width, float* block) {
     }
 }
 
-void horizontal_scalar(const float* block, const int32_t* start, const int32_t* column, const float* weight, int width,
-                       float* sums) {
+void horizontal_scalar(const float* block, const int32_t* column, const float* weight, int taps, int width, float* sums) {
     for (int x = 0; x < width; x++) {
         float sum[kAreaBlockRows] = {};
-        for (int k = start[x]; k < start[x + 1]; k++) {
+        for (int t = 0; t < taps; t++) {
+            size_t k = static_cast<size_t>(x) * taps + t;
             const float* value = block + static_cast<size_t>(column[k]) * kAreaBlockRows;
             for (int i = 0; i < kAreaBlockRows; i++) sum[i] = sum[i] + value[i] * weight[k];
         }
@@ -126,13 +143,19 @@ bool AreaResizer::applies(cv::Size source, cv::Size destination) {
 AreaResizer::AreaResizer(cv::Size source, cv::Size destination) : source_(source), destination_(destination) {
     if (!applies(source, destination)) throw std::invalid_argument("the area resizer only shrinks by non-integer factors");
     std::vector<Tap> xtab = area_table(source.width, destination.width, scale_of(source.width, destination.width));
-    tap_start_.assign(static_cast<size_t>(destination.width) + 1, 0);
+    std::vector<int> count(static_cast<size_t>(destination.width), 0);
+    for (const Tap& tap : xtab) taps_ = std::max(taps_, ++count[static_cast<size_t>(tap.destination)]);
+    // Every output column gets taps_ taps: its own in table order, then padding that reads its last column with
+    // weight 0 and so adds +0 to a non-negative sum, which leaves the sum's bits unchanged.
+    tap_column_.assign(static_cast<size_t>(destination.width) * taps_, 0);
+    tap_weight_.assign(static_cast<size_t>(destination.width) * taps_, 0.0f);
+    std::fill(count.begin(), count.end(), 0);
     for (const Tap& tap : xtab) {
-        tap_start_[static_cast<size_t>(tap.destination) + 1]++;
-        tap_column_.push_back(tap.source);
-        tap_weight_.push_back(tap.alpha);
+        size_t x = static_cast<size_t>(tap.destination);
+        size_t base = x * taps_;
+        for (size_t t = static_cast<size_t>(count[x]); t < static_cast<size_t>(taps_); t++) tap_column_[base + t] = tap.source;
+        tap_weight_[base + static_cast<size_t>(count[x]++)] = tap.alpha;
     }
-    for (int x = 0; x < destination.width; x++) tap_start_[static_cast<size_t>(x) + 1] += tap_start_[static_cast<size_t>(x)];
     for (const Tap& tap : area_table(source.height, destination.height, scale_of(source.height, destination.height))) {
         rows_.push_back({tap.destination, tap.source, tap.alpha});
     }
@@ -147,12 +170,12 @@ void AreaResizer::accumulate_rows(const cv::Mat& source, int first) {
 #ifdef AGENTCV_HAVE_X86
     if (cpu_has_avx2()) {
         transpose_avx2(rows, source_.width, block_.data());
-        horizontal_avx2(block_.data(), tap_start_.data(), tap_column_.data(), tap_weight_.data(), destination_.width, sums_.data());
+        horizontal_avx2(block_.data(), tap_column_.data(), tap_weight_.data(), taps_, destination_.width, sums_.data());
         return;
     }
 #endif
     transpose_scalar(rows, source_.width, block_.data());
-    horizontal_scalar(block_.data(), tap_start_.data(), tap_column_.data(), tap_weight_.data(), destination_.width, sums_.data());
+    horizontal_scalar(block_.data(), tap_column_.data(), tap_weight_.data(), taps_, destination_.width, sums_.data());
 }
 
 // OpenCV's ResizeArea_Invoker over all rows: each source row's horizontal sums are weighted by beta into the output

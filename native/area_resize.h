@@ -41,9 +41,9 @@ private:
 
     cv::Size source_;
     cv::Size destination_;
-    std::vector<int32_t> tap_start_;  // destination width + 1: output column x's taps are [tap_start_[x], tap_start_[x+1])
-    std::vector<int32_t> tap_column_; // OpenCV's xtab: source column of each tap, grouped by output column
-    std::vector<float> tap_weight_;   // and its weight
+    int taps_ = 0;                    // most taps any output column has in OpenCV's xtab
+    std::vector<int32_t> tap_column_; // (destination width, taps_): source column of each tap, in xtab order, padded
+    std::vector<float> tap_weight_;   // (destination width, taps_): its weight (0 for padding)
     std::vector<RowTap> rows_;        // OpenCV's ytab
     std::vector<float> block_;        // (source width, kAreaBlockRows): the transposed source rows as float
     std::vector<float> sums_;         // (destination width, kAreaBlockRows): each row's horizontal sums (OpenCV's buf)
