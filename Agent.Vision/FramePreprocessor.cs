@@ -7,7 +7,10 @@ namespace Agent.Vision;
 /// Turns raw frames of one fixed size and layout (decoded video, or a game's own RGB, RGBA, BGR, BGRA or gray
 /// buffer, read in place) into stacked observations: uint8 (C, H, W), C = Stack × (1 gray or 3 RGB) planes, oldest
 /// frame first. At the start of a stream (after construction or <see cref="Reset"/>) the first processed frame fills
-/// the whole stack.
+/// the whole stack. Gray frames shrunk by a non-integer factor (1280×720 → 84×84) are resized by a native
+/// re-implementation of cv::resize INTER_AREA that gives the same bytes in about 0.3 ms instead of 2–3 ms per
+/// 1280×720 frame (eight rows at a time, the same float operations in the same order); every other resize is
+/// cv::resize itself.
 /// Contract: one thread uses an instance at a time. <see cref="Push(ReadOnlySpan{byte}, int)"/>,
 /// <see cref="Observation"/> and <see cref="CopyObservation"/> allocate nothing; the native side reuses its Mats.
 /// <see cref="Observation"/> stays valid until the next Push or Reset.

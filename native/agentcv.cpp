@@ -1,5 +1,6 @@
 #include "agentcv.h"
 #include "agentcv_internal.h"
+#include "area_resize.h"
 
 #include <opencv2/videoio.hpp>
 
@@ -29,6 +30,8 @@ struct agentcv_preprocessor {
     cv::Mat gray;     // cropped frame converted to gray (crop size)
     cv::Mat rgb;      // cropped frame converted to RGB (crop size)
     cv::Mat resized;  // RGB resized to the output size, before the split into planes
+    // Gray INTER_AREA shrinks by a non-integer factor: the same bytes as cv::resize, several times faster.
+    std::unique_ptr<agentcv_detail::AreaResizer> area;
 };
 
 using namespace agentcv_detail;
@@ -286,6 +289,10 @@ agentcv_status imgproc_Preprocessor_new(const agentcv_preprocess_options* option
         p->maxed.create(crop.height, crop.width, CV_8UC(channels));
         if (p->out_channels == 1) {
             p->gray.create(crop.height, crop.width, CV_8UC1);
+            cv::Size out_size(o.out_width, o.out_height);
+            if (agentcv_detail::AreaResizer::applies(crop.size(), out_size)) {
+                p->area = std::make_unique<agentcv_detail::AreaResizer>(crop.size(), out_size);
+            }
         } else {
             p->rgb.create(crop.height, crop.width, CV_8UC3);
             p->resized.create(o.out_height, o.out_width, CV_8UC3);
@@ -363,7 +370,11 @@ agentcv_status imgproc_Preprocessor_run(agentcv_preprocessor* preprocessor, cons
                 gray = p.gray;
             }
             cv::Mat out(o.out_height, o.out_width, CV_8UC1, dst);
-            cv::resize(gray, out, out_size, 0, 0, cv::INTER_AREA);
+            if (p.area) {
+                p.area->run(gray, out);
+            } else {
+                cv::resize(gray, out, out_size, 0, 0, cv::INTER_AREA);
+            }
             return AGENTCV_OK;
         }
         cv::Mat rgb = in;

@@ -45,6 +45,45 @@ public class FramePreprocessorTests
         }
     }
 
+    /// <summary>Gray shrinks by non-integer factors take the native AreaResizer instead of cv::resize; it must give the same bytes.</summary>
+    public static TheoryData<int, int, int, int> AreaShrinks => new()
+    {
+        { 1280, 720, 84, 84 }, { 1920, 1080, 84, 84 }, { 640, 360, 84, 84 }, { 160, 210, 84, 84 }, { 161, 97, 84, 84 },
+        { 85, 85, 84, 84 }, { 1000, 90, 84, 84 }, { 97, 1001, 13, 84 }, { 300, 200, 7, 9 }, { 1280, 720, 160, 90 }, { 1280, 720, 96, 96 },
+    };
+
+    [Theory]
+    [MemberData(nameof(AreaShrinks))]
+    public void Push_GrayAreaShrink_EqualsCvResizeBitForBit(int width, int height, int outWidth, int outHeight)
+    {
+        // Uniform noise is the hardest input for bit-exactness: every tap's rounding matters. Plus a saturated frame
+        // (sums of exactly 255) and a ramp.
+        var random = new Random(width * 7919 + height);
+        var noise = new byte[width * height];
+        random.NextBytes(noise);
+        byte[] white = Enumerable.Repeat((byte)255, width * height).ToArray();
+        byte[] ramp = Enumerable.Range(0, width * height).Select(i => (byte)(i % width + i / width)).ToArray();
+        var options = new PreprocessOptions { Width = outWidth, Height = outHeight, Stack = 1 };
+        using var preprocessor = new FramePreprocessor(width, height, PixelFormat.Gray, options);
+        foreach (byte[] frame in new[] { noise, white, ramp })
+        {
+            Assert.True(preprocessor.Push(frame));
+            Assert.Equal(GrayAreaReference(frame, PixelFormat.Gray, width, height, outWidth, outHeight), preprocessor.Observation.ToArray());
+        }
+    }
+
+    [Fact]
+    public void Push_GrayAreaShrinkOfCrop_EqualsCvResizeOfCroppedFrame()
+    {
+        const int Width = 1280, Height = 720;
+        var crop = new CropRect(101, 37, 1001, 603);
+        var frame = new byte[Width * Height];
+        new Random(3).NextBytes(frame);
+        using var preprocessor = new FramePreprocessor(Width, Height, PixelFormat.Gray, new PreprocessOptions { Crop = crop, Stack = 1 });
+        Assert.True(preprocessor.Push(frame));
+        Assert.Equal(GrayAreaReference(Crop(frame, Width, 1, crop), PixelFormat.Gray, crop.Width, crop.Height, 84, 84), preprocessor.Observation.ToArray());
+    }
+
     [Theory]
     [MemberData(nameof(Layouts))]
     public void Push_GameBufferWithCropAndPaddedStride_EqualsOpenCvOnCroppedFrame(PixelFormat format)
