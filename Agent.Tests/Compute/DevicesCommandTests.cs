@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Diagnostics;
 using System.Text.Json;
 using Agent.Core.Compute.OpenCl;
 using Agent.Host.Cli;
@@ -28,6 +29,34 @@ public sealed class DevicesCommandTests
         foreach (OpenClDeviceInfo d in OpenClRuntime.Devices())
         {
             Assert.Contains($"device {d.Index}: {d.Name}", stdout);
+        }
+    }
+
+    [Fact]
+    public async Task Devices_NoOpenClPlatforms_SaysSoInOneLineAndExitsZero()
+    {
+        // The ICD loader reads OCL_ICD_VENDORS once per process, so an empty vendor directory needs a child process.
+        string empty = Directory.CreateTempSubdirectory("agent-no-icd-").FullName;
+        try
+        {
+            var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "agent.dll"), "devices"])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            start.Environment["OCL_ICD_VENDORS"] = empty;
+            using Process process = Process.Start(start)!;
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            Task<string> stderr = process.StandardError.ReadToEndAsync(timeout.Token);
+            string stdout = await process.StandardOutput.ReadToEndAsync(timeout.Token);
+            await process.WaitForExitAsync(timeout.Token);
+            Assert.Equal(0, process.ExitCode);
+            Assert.Equal($"no OpenCL platforms: {OpenClRuntime.NoRuntimeMessage}", stdout.Trim());
+            Assert.Equal("", await stderr);
+        }
+        finally
+        {
+            Directory.Delete(empty);
         }
     }
 
