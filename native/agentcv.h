@@ -2,6 +2,8 @@
 // Every export returns an agentcv_status; C++ exceptions never cross this boundary.
 // On failure the message is kept per thread and read with agentcv_last_error.
 // Exports are named after the OpenCV module and type they wrap (videoio_VideoCapture_read).
+// Two libraries: libagentcv (everything below except the VideoCapture and VideoWriter exports) and
+// libagentcv_videoio (those), so that a process that never opens cv::VideoCapture never loads OpenCV's videoio.
 #pragma once
 #include <stdint.h>
 
@@ -46,7 +48,7 @@ AGENTCV_API int32_t agentcv_last_error(char* buffer, int32_t capacity);
 // OpenCV's version string, e.g. "4.6.0".
 AGENTCV_API agentcv_status agentcv_version(char* buffer, int32_t capacity);
 
-// ---- videoio: VideoCapture (FFmpeg backend only) ----
+// ---- videoio: VideoCapture (FFmpeg backend only; in libagentcv_videoio) ----
 
 typedef struct agentcv_capture agentcv_capture;
 
@@ -120,7 +122,7 @@ AGENTCV_API agentcv_status videoio_LumaDecoder_read(agentcv_luma_decoder* decode
 // decoded (or by reopening the input), forwards by decoding the frames in between.
 AGENTCV_API agentcv_status videoio_LumaDecoder_seek(agentcv_luma_decoder* decoder, int64_t frame_index);
 
-// ---- videoio: VideoWriter ----
+// ---- videoio: VideoWriter (in libagentcv_videoio) ----
 
 typedef struct agentcv_writer agentcv_writer;
 

@@ -14,9 +14,14 @@
 #include <mutex>
 #include <string>
 
+// Internal symbols libagentcv exports for libagentcv_videoio (never declared in agentcv.h).
+#define AGENTCV_INTERNAL __attribute__((visibility("default")))
+
 namespace agentcv_detail {
 
-inline thread_local std::string g_last_error;
+// This thread's last error message. One copy for both libraries: libagentcv_videoio reports through libagentcv's,
+// so agentcv_last_error reads whichever failed.
+AGENTCV_INTERNAL std::string& last_error();
 
 inline void copy_string(const std::string& s, char* buffer, int32_t capacity) {
     if (buffer == nullptr || capacity <= 0) return;
@@ -31,17 +36,17 @@ inline agentcv_status guarded(F&& f) {
     try {
         return f();
     } catch (const cv::Exception& e) {
-        g_last_error = e.err.empty() ? e.what() : e.err;
+        last_error() = e.err.empty() ? e.what() : e.err;
     } catch (const std::exception& e) {
-        g_last_error = e.what();
+        last_error() = e.what();
     } catch (...) {
-        g_last_error = "unknown native error";
+        last_error() = "unknown native error";
     }
     return AGENTCV_ERROR;
 }
 
 inline agentcv_status fail(agentcv_status status, const std::string& message) {
-    g_last_error = message;
+    last_error() = message;
     return status;
 }
 

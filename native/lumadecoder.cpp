@@ -465,7 +465,7 @@ agentcv_status videoio_LumaDecoder_seek(agentcv_luma_decoder* decoder, int64_t f
                 // No key frame to land on (no timestamps, or a demuxer that cannot seek): start over.
                 d.close();
                 agentcv_status status = open_input(d);
-                if (status != AGENTCV_OK) return fail(AGENTCV_ERROR, "the stream cannot seek: " + agentcv_detail::g_last_error);
+                if (status != AGENTCV_OK) return fail(AGENTCV_ERROR, "the stream cannot seek: " + agentcv_detail::last_error());
                 d.next_index = 0;
             }
         }

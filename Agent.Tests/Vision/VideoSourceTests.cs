@@ -246,6 +246,8 @@ public sealed class VideoSourceTests : IDisposable
         var frame = new byte[source.FrameBytes - 1];
         var e = Assert.Throws<FrameFormatException>(() => source.Read(frame, out _));
         Assert.Contains(path, e.Message);
+        // The check runs in libagentcv_videoio; its message comes back through libagentcv's agentcv_last_error.
+        Assert.Contains($"buffer of {frame.Length} bytes is smaller than the {frame.Length + 1} the frame needs", e.Message);
         Assert.Equal(0, source.FrameIndex);
     }
 

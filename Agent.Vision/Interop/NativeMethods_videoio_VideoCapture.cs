@@ -4,21 +4,21 @@ namespace Agent.Vision.Interop;
 
 internal static unsafe partial class NativeMethods
 {
-    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    [LibraryImport(VideoIoLibrary, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial NativeStatus videoio_VideoCapture_open(string pathOrUrl, out nint capture);
 
-    [LibraryImport(Library)]
+    [LibraryImport(VideoIoLibrary)]
     internal static partial void videoio_VideoCapture_delete(nint capture);
 
-    [LibraryImport(Library)]
+    [LibraryImport(VideoIoLibrary)]
     internal static partial NativeStatus videoio_VideoCapture_info(VideoCaptureHandle capture, out NativeVideoInfo info);
 
-    [LibraryImport(Library)]
+    [LibraryImport(VideoIoLibrary)]
     internal static partial NativeStatus videoio_VideoCapture_grab(VideoCaptureHandle capture, out double posMsec);
 
-    [LibraryImport(Library)]
+    [LibraryImport(VideoIoLibrary)]
     internal static partial NativeStatus videoio_VideoCapture_read(VideoCaptureHandle capture, NativeImage* destination, out double posMsec);
 
-    [LibraryImport(Library)]
+    [LibraryImport(VideoIoLibrary)]
     internal static partial NativeStatus videoio_VideoCapture_set_pos_frames(VideoCaptureHandle capture, long frameIndex);
 }
