@@ -83,6 +83,32 @@ public sealed class DeviceBatchModelTests(OpenClDeviceFixture fixture, ITestOutp
         Assert.True(worst <= Tolerance, $"worst |error| {worst:E3}");
     }
 
+    [Theory]
+    [InlineData(ComputeBackendKind.Cpu)]
+    [InlineData(ComputeBackendKind.OpenCl)]
+    public void Step_SteadyState_AllocatesNothing(ComputeBackendKind kind)
+    {
+        using var cpu = new CpuDevice();
+        PolicyModel model = SmallModel(seed: 13);
+        using var accelerated = new DeviceBatchModel(new DevicePolicy(model, kind == ComputeBackendKind.Cpu ? cpu : fixture.Device, capacity: 3));
+        var frames = new byte[3 * model.InputSize];
+        var tickets = new float[3];
+        var starts = new float[3];
+        var probs = new float[3 * 5];
+        var values = new float[3];
+        var actions = new int[3];
+        accelerated.Step(frames, tickets, [1f, 1f, 1f], probs, values, actions, 3);
+        accelerated.Step(frames, tickets, starts, probs, values, actions, 3);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10; i++)
+        {
+            accelerated.Step(frames, tickets, starts, probs, values, actions, 3);
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        output.WriteLine($"{kind}: {allocated} bytes allocated over 10 steps");
+        Assert.Equal(0, allocated);
+    }
+
     [Fact]
     public void Step_TicketWhoseSlotWasReassigned_IsRefused()
     {
