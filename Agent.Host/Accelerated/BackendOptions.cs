@@ -8,7 +8,7 @@ internal sealed class BackendOptions
     /// <summary>--backend cpu|opencl.</summary>
     public Option<string> Backend { get; } = new("--backend")
     {
-        Description = "Where the model runs: cpu (default; the CPU kernels, no native runtime needed) or opencl (weights and " +
+        Description = "Where the model runs: cpu (the CPU kernels; needs no native runtime) or opencl (weights and " +
             "each stream's memory stay on an OpenCL device, a GPU or the CPU through PoCL; NatureCNN or MLP encoders with " +
             "LSTM or GRU cores)",
         DefaultValueFactory = _ => "cpu",

@@ -155,6 +155,20 @@ public sealed class BackendCliTests(ITestOutputHelper output) : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData("label")]
+    [InlineData("bench")]
+    [InlineData("run")]
+    public async Task Help_ExplainsBackendAndDevice(string command)
+    {
+        var (code, stdout, _) = await AgentAsync(command, "--help");
+        Assert.Equal(0, code);
+        Assert.Contains("--backend", stdout);
+        Assert.Contains("cpu (the CPU kernels; needs no native runtime) or opencl", stdout);
+        Assert.Contains("--device", stdout);
+        Assert.Contains("as 'agent devices' lists them", stdout);
+    }
+
     [Fact]
     public async Task Label_OpenClWithRnnModel_OneLineNamingTheCore()
     {
