@@ -103,7 +103,7 @@ public sealed class DeviceBatchModel : IBatchModel, IDisposable
                 _lastUsed[slot] = _step;
                 _slots[b] = slot;
                 _starts[b] = 1f;
-                state[b] = slot + 1 + (float)_slots.Length * _serial[slot];
+                state[b] = slot + 1 + _slots.Length * _serial[slot];
             }
         }
         _step++;

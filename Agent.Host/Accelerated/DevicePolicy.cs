@@ -60,6 +60,7 @@ public sealed class DevicePolicy : IDisposable
     public static DevicePolicy Open(PolicyModel model, ComputeBackendKind backend, int device, int capacity)
     {
         ArgumentNullException.ThrowIfNull(model);
+        // Refuse a model without device kernels before opening the device, which builds the kernels.
         model.ToNetworkSpec();
         ComputeDevice opened = ComputeBackend.Open(backend, device);
         try
