@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Agent.Core;
+using Agent.Host.Accelerated;
 using Agent.Host.Bench;
+using Agent.Host.Models;
 using Agent.Host.Pipeline;
 using Agent.Vision;
 
@@ -33,8 +35,11 @@ internal static class BenchCommand
         {
             source, model, streams, frames, modelOnly, json,
         };
+        var backend = new BackendOptions();
+        backend.AddTo(command);
         command.SetAction(async (ParseResult result, CancellationToken cancellationToken) =>
         {
+            BackendChoice choice = backend.Resolve(result);
             int streamCount = result.GetValue(streams);
             long total = result.GetValue(frames);
             if (streamCount < 1)
@@ -47,9 +52,13 @@ internal static class BenchCommand
             }
             string sourceName = result.GetValue(source)!;
             string? modelPath = result.GetValue(model);
-            var policy = new PolicyBatchModel(ModelFactory.Open(modelPath), streamCount);
-            string modelName = modelPath ?? ModelFactory.DefaultDescription;
-            PreprocessOptions preprocess = policy.Preprocess;
+            PolicyModel policyModel = ModelFactory.Open(modelPath);
+            PreprocessOptions preprocess = ModelFactory.Preprocess(policyModel);
+            IBatchModel policy = ModelFactory.CreateBatchModel(policyModel, choice, streamCount);
+            using IDisposable? device = policy as IDisposable;
+            string modelName = (modelPath ?? ModelFactory.DefaultDescription) + (policy is DeviceBatchModel accelerated
+                ? $" on {choice} ({accelerated.Policy.Device.Name})"
+                : "");
             bool memory = result.GetValue(modelOnly);
 
             // A short warm-up so the report measures steady state, not JIT compilation.
@@ -69,7 +78,7 @@ internal static class BenchCommand
         return command;
     }
 
-    private static async Task<BenchReport> RunAsync(PolicyBatchModel policy, IReadOnlyList<IFrameSource> sources, int streams,
+    private static async Task<BenchReport> RunAsync(IBatchModel policy, IReadOnlyList<IFrameSource> sources, int streams,
         string sourceName, string modelName, CancellationToken cancellationToken)
     {
         try

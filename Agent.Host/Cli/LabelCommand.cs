@@ -1,6 +1,9 @@
 using System.CommandLine;
+using Agent.Host.Accelerated;
 using Agent.Host.Labeling;
+using Agent.Host.Models;
 using Agent.Host.Pipeline;
+using Agent.Vision;
 
 namespace Agent.Host.Cli;
 
@@ -40,15 +43,23 @@ internal static class LabelCommand
         {
             videos, model, output, outputDir, format, classes, classesFile, emit, segments, minSegment, annotate,
         };
+        var backend = new BackendOptions();
+        backend.AddTo(command);
         command.SetAction(async (ParseResult result, CancellationToken cancellationToken) =>
         {
+            BackendChoice choice = backend.Resolve(result);
             LabelRequest request = LabelRequestBuilder.Build(result.GetValue(videos)!, result.GetValue(output), result.GetValue(outputDir),
                 result.GetValue(format), result.GetValue(emit), result.GetValue(segments), result.GetValue(minSegment),
                 result.GetValue(annotate), result.GetValue(classes), result.GetValue(classesFile));
-            var policy = new PolicyBatchModel(ModelFactory.Open(result.GetValue(model)), request.Videos.Count);
-            TextWriter stderr = result.InvocationConfiguration.Error;
-            bool progress = ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected;
-            await LabelRunner.RunAsync(policy, policy.Preprocess, request, result.InvocationConfiguration.Output, stderr, progress, cancellationToken);
+            PolicyModel policyModel = ModelFactory.Open(result.GetValue(model));
+            PreprocessOptions preprocess = ModelFactory.Preprocess(policyModel);
+            IBatchModel policy = ModelFactory.CreateBatchModel(policyModel, choice, request.Videos.Count);
+            using (policy as IDisposable)
+            {
+                TextWriter stderr = result.InvocationConfiguration.Error;
+                bool progress = ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected;
+                await LabelRunner.RunAsync(policy, preprocess, request, result.InvocationConfiguration.Output, stderr, progress, cancellationToken);
+            }
             return 0;
         });
         return command;

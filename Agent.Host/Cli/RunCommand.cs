@@ -3,13 +3,16 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Agent.Core;
+using Agent.Host.Accelerated;
 using Agent.Host.Env;
 using Agent.Host.Models;
+using Agent.Host.Pipeline;
 
 namespace Agent.Host.Cli;
 
 /// <summary>
-/// `agent run --env tcp://HOST:PORT|unix:PATH [--model M] [--episodes K] [--seed S] [--deterministic] [--timeout SECONDS] [--json]`:
+/// `agent run --env tcp://HOST:PORT|unix:PATH [--model M] [--episodes K] [--seed S] [--deterministic] [--timeout SECONDS] [--json]
+/// [--backend cpu|opencl] [--device N]`:
 /// plays K episodes of a socket env with a recurrent policy (one memory per env, reset when its episode ends) and
 /// reports each episode's return.
 /// </summary>
@@ -28,8 +31,11 @@ internal static class RunCommand
         {
             env, model, episodes, seed, deterministic, timeout, json,
         };
+        var backend = new BackendOptions();
+        backend.AddTo(command);
         command.SetAction((ParseResult r, CancellationToken cancellationToken) =>
         {
+            BackendChoice choice = backend.Resolve(r);
             int count = r.GetValue(episodes);
             double seconds = r.GetValue(timeout);
             if (count < 1)
@@ -47,9 +53,11 @@ internal static class RunCommand
             using SocketVectorEnv vectorEnv = SocketVectorEnv.Connect(address, TimeSpan.FromSeconds(seconds));
             int policySeed = unchecked((int)(s ?? 0));
             PolicyModel policyModel = modelPath is null ? PolicyModelAgent.CreateModel(vectorEnv.Spec, policySeed) : PolicyModel.Load(modelPath);
-            using var policy = new PolicyModelAgent(policyModel, vectorEnv.Spec, greedy, policySeed);
+            using DevicePolicy? device = ModelFactory.CreateDevicePolicy(policyModel, choice, vectorEnv.Spec.NumEnvs);
+            using var policy = new PolicyModelAgent(policyModel, vectorEnv.Spec, greedy, policySeed, device);
             TextWriter error = r.InvocationConfiguration.Error;
-            error.WriteLine($"playing {count} episodes on {address}: {vectorEnv.Spec.NumEnvs} env(s), {vectorEnv.Spec.ObservationSpace} → {vectorEnv.Spec.ActionSpace}, model {modelPath ?? "fresh"}");
+            string on = device is null ? "" : $" on {choice} ({device.Device.Name})";
+            error.WriteLine($"playing {count} episodes on {address}: {vectorEnv.Spec.NumEnvs} env(s), {vectorEnv.Spec.ObservationSpace} → {vectorEnv.Spec.ActionSpace}, model {modelPath ?? "fresh"}{on}");
             RunReport report = EpisodeRunner.Run(vectorEnv, policy, count, s, cancellationToken);
             TextWriter output = r.InvocationConfiguration.Output;
             output.WriteLine(r.GetValue(json) ? ToJson(report) : ToText(report));

@@ -1,5 +1,6 @@
 using Agent.Core;
 using Agent.Core.Spaces;
+using Agent.Host.Accelerated;
 using Agent.Host.Models;
 using Agent.Vision;
 
@@ -17,6 +18,8 @@ namespace Agent.Host.Env;
 public sealed class PolicyModelAgent : IAgentPolicy, IDisposable
 {
     private readonly PolicyModel _model;
+    private readonly DevicePolicy? _device;
+    private readonly int[] _slots = [];     // (N) env i's device slot: i
     private readonly EnvSpec _spec;
     private readonly ActionSampler? _sampler;
     private readonly FramePreprocessor[] _preprocessors = [];
@@ -25,12 +28,16 @@ public sealed class PolicyModelAgent : IAgentPolicy, IDisposable
     private readonly byte[] _frames = [];   // (N, C, H, W) preprocessed frames
     private readonly byte[] _hwc = [];      // one (H, W, C) frame transposed from (C, H, W)
     private readonly float[] _vectors = []; // (N, InputSize) flattened vector observations
-    private readonly float[] _state;        // (N, StateSize)
+    private readonly float[] _state;        // (N, StateSize) on the CPU; empty when the state stays on the device
     private readonly float[] _starts;       // (N) 1 where an episode starts
     private readonly PolicyOutputs _outputs;
 
-    /// <summary>Wraps <paramref name="model"/> for <paramref name="spec"/>'s envs; a model that does not fit the spaces is an <see cref="AgentException"/>.</summary>
-    public PolicyModelAgent(PolicyModel model, EnvSpec spec, bool deterministic, int seed)
+    /// <summary>
+    /// Wraps <paramref name="model"/> for <paramref name="spec"/>'s envs; a model that does not fit the spaces is an
+    /// <see cref="AgentException"/>. With <paramref name="device"/> (the same model uploaded to an accelerator, one
+    /// slot per env; the caller keeps ownership) the steps run there and each env's memory stays on the device.
+    /// </summary>
+    public PolicyModelAgent(PolicyModel model, EnvSpec spec, bool deterministic, int seed, DevicePolicy? device = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(spec);
@@ -72,10 +79,24 @@ public sealed class PolicyModelAgent : IAgentPolicy, IDisposable
             }
             _vectors = new float[n * model.InputSize];
         }
-        _state = new float[n * model.StateSize];
         _starts = new float[n];
         _outputs = model.CreateOutputs(n);
-        model.EnsureCapacity(n);
+        if (device is not null)
+        {
+            if (device.Capacity < n || device.Action.Kind != model.Action.Kind || device.Action.Width != model.Action.Width)
+            {
+                Dispose();
+                throw new ArgumentException($"the device policy holds {device.Capacity} streams of {device.Action}; {n} envs of {model.Action} need it", nameof(device));
+            }
+            _device = device;
+            _slots = [.. Enumerable.Range(0, n)];
+            _state = [];
+        }
+        else
+        {
+            _state = new float[n * model.StateSize];
+            model.EnsureCapacity(n);
+        }
     }
 
     /// <summary>
@@ -133,7 +154,14 @@ public sealed class PolicyModelAgent : IAgentPolicy, IDisposable
                 _preprocessors[i].Push(raw);
                 _preprocessors[i].Observation.CopyTo(_frames.AsSpan(i * size, size));
             }
-            _model.Step(_frames.AsSpan(0, n * size), _state, _starts.AsSpan(0, n), _outputs, n);
+            if (_device is not null)
+            {
+                _device.Step(_frames.AsSpan(0, n * size), _slots.AsSpan(0, n), _starts.AsSpan(0, n), _outputs, n);
+            }
+            else
+            {
+                _model.Step(_frames.AsSpan(0, n * size), _state, _starts.AsSpan(0, n), _outputs, n);
+            }
         }
         else
         {
@@ -145,7 +173,14 @@ public sealed class PolicyModelAgent : IAgentPolicy, IDisposable
                     _vectors[i * size + k] = obs.GetFloat(i, k);
                 }
             }
-            _model.Step(_vectors.AsSpan(0, n * size), _state, _starts.AsSpan(0, n), _outputs, n);
+            if (_device is not null)
+            {
+                _device.Step(_vectors.AsSpan(0, n * size), _slots.AsSpan(0, n), _starts.AsSpan(0, n), _outputs, n);
+            }
+            else
+            {
+                _model.Step(_vectors.AsSpan(0, n * size), _state, _starts.AsSpan(0, n), _outputs, n);
+            }
         }
         _sampler?.Sample(_outputs, n);
         WriteActions(actions.Single, n);

@@ -1,10 +1,12 @@
+using Agent.Host.Accelerated;
 using Agent.Host.Models;
+using Agent.Vision;
 
 namespace Agent.Host.Pipeline;
 
 /// <summary>
-/// Where the CLI's commands get their model: a checkpoint from --model, or the benchmark's default. The one place a
-/// compute backend choice (CPU now; an accelerator later) enters model construction.
+/// Where the CLI's commands get their model: a checkpoint from --model, or the benchmark's default, run on the
+/// backend --backend and --device chose. The one place a compute backend choice enters model construction.
 /// </summary>
 public static class ModelFactory
 {
@@ -17,4 +19,48 @@ public static class ModelFactory
     /// <summary>Loads <paramref name="path"/>, or builds the default model when it is null.</summary>
     public static PolicyModel Open(string? path) =>
         path is null ? PolicyModel.CreateDefault(DefaultSeed) : PolicyModel.Load(path);
+
+    /// <summary>
+    /// <paramref name="model"/> as the pipeline's batch model for up to <paramref name="maxBatch"/> streams: the
+    /// <see cref="PolicyModel"/> itself on the CPU, or a <see cref="DeviceBatchModel"/> on the chosen accelerator
+    /// (disposable: it holds the device). Backend errors (no runtime, no such device, a model without device
+    /// kernels) are one-line <see cref="Core.AgentException"/>s.
+    /// </summary>
+    public static IBatchModel CreateBatchModel(PolicyModel model, BackendChoice backend, int maxBatch)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(backend);
+        if (backend.IsCpu)
+        {
+            return new PolicyBatchModel(model, maxBatch);
+        }
+        DevicePolicy policy = DevicePolicy.Open(model, backend.Kind, backend.Device, maxBatch);
+        try
+        {
+            return new DeviceBatchModel(policy);
+        }
+        catch
+        {
+            policy.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The device policy for <c>agent run</c> on an accelerator (<paramref name="capacity"/> envs), or null on the CPU,
+    /// where <see cref="Env.PolicyModelAgent"/> steps the model itself.
+    /// </summary>
+    public static DevicePolicy? CreateDevicePolicy(PolicyModel model, BackendChoice backend, int capacity)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(backend);
+        return backend.IsCpu ? null : DevicePolicy.Open(model, backend.Kind, backend.Device, capacity);
+    }
+
+    /// <summary>
+    /// The preprocessing <paramref name="model"/> was trained with, as Agent.Vision options for labelling and the
+    /// benchmark: resize, gray or RGB, stack; one observation per frame (no frame skip), so every decoded frame gets a row.
+    /// A model with a non-Discrete actor or vector observations is a one-line <see cref="Core.AgentException"/>.
+    /// </summary>
+    public static PreprocessOptions Preprocess(PolicyModel model) => new PolicyBatchModel(model, 1).Preprocess;
 }

@@ -1,6 +1,7 @@
 using Agent.Core.Compute;
 using Agent.Core.Compute.Cpu;
 using Agent.Core.Compute.Network;
+using Agent.Host.Accelerated;
 using Agent.Host.Models;
 using Agent.Tests.Host.Models;
 using Xunit.Abstractions;
@@ -48,7 +49,7 @@ public sealed class DevicePolicyParityTests(OpenClDeviceFixture fixture, ITestOu
         using var cpu = new CpuDevice();
         foreach (ComputeDevice device in new ComputeDevice[] { cpu, fixture.Device })
         {
-            using var network = new DevicePolicyNetwork(device, PolicySpecAdapter.FromModel(model), batch);
+            using var network = new DevicePolicyNetwork(device, model.ToNetworkSpec(), batch);
             Assert.Equal(width + 1, network.OutputSize);
             Assert.Equal(model.StateSize, network.StateSize);
             float[] initial = golden.InitialState(model);
@@ -86,7 +87,7 @@ public sealed class DevicePolicyParityTests(OpenClDeviceFixture fixture, ITestOu
     public void DevicePolicyNetwork_ImpalaOrRnnModel_IsRefusedWithOneLine()
     {
         PolicyModel model = PolicyModel.Load(new ModelFixture("ours_mlp_rnn_discrete").ModelPath);
-        var e = Assert.Throws<Agent.Core.AgentException>(() => PolicySpecAdapter.FromModel(model));
+        var e = Assert.Throws<Agent.Core.AgentException>(() => model.ToNetworkSpec());
         Assert.Contains("LSTM or GRU", e.Message);
     }
 

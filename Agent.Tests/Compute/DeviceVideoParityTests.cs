@@ -1,4 +1,5 @@
 using Agent.Core.Compute.Network;
+using Agent.Host.Accelerated;
 using Agent.Host.Models;
 using Agent.Tests.Host.Label;
 using Agent.Vision;
@@ -50,7 +51,7 @@ public sealed class DeviceVideoParityTests(OpenClDeviceFixture fixture, ITestOut
             expected[t * width + width - 1] = outputs.Values[0];
         }
 
-        using var network = new DevicePolicyNetwork(fixture.Device, PolicySpecAdapter.FromModel(model), capacity: Frames);
+        using var network = new DevicePolicyNetwork(fixture.Device, model.ToNetworkSpec(), capacity: Frames);
         var stepped = new float[expected.Length];
         for (int t = 0; t < Frames; t++)
         {

@@ -1,0 +1,54 @@
+using System.Globalization;
+using Agent.Core.Compute;
+using Agent.Core.Compute.OpenCl;
+
+namespace Agent.Host.Accelerated;
+
+/// <summary>Which compute backend and device run the model: the command line's <c>--backend</c> and <c>--device</c>.</summary>
+/// <param name="Kind">CPU (the PolicyModel path) or an accelerator backend.</param>
+/// <param name="Device">Device index as <c>agent devices</c> lists them; 0 for the CPU.</param>
+public sealed record BackendChoice(ComputeBackendKind Kind, int Device)
+{
+    /// <summary>The default: the CPU kernels, which need no native runtime.</summary>
+    public static BackendChoice Cpu { get; } = new(ComputeBackendKind.Cpu, 0);
+
+    /// <summary>True for the CPU backend, which runs the <see cref="Models.PolicyModel"/> directly.</summary>
+    public bool IsCpu => Kind == ComputeBackendKind.Cpu;
+
+    /// <summary>
+    /// Parses <c>--backend NAME --device N</c>; an unknown name, or a device other than 0 on the CPU, is a one-line
+    /// <see cref="ComputeBackendException"/>. Accelerator device indices are checked when the device is opened.
+    /// </summary>
+    public static BackendChoice Parse(string name, int device)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ComputeBackendKind kind = ComputeBackend.Parse(name);
+        if (device < 0)
+        {
+            throw new ComputeBackendException($"--device must be 0 or more, not {device}; list the devices with 'agent devices'");
+        }
+        if (kind == ComputeBackendKind.Cpu && device != 0)
+        {
+            throw new ComputeBackendException($"--device {device} does not exist: the cpu backend has one device, 0");
+        }
+        return new BackendChoice(kind, device);
+    }
+
+    /// <summary>
+    /// Checks that the chosen device exists without opening it (no context, no kernel build), so a command fails in
+    /// one line before it decodes video or connects to an env: no OpenCL runtime, or no device with that index.
+    /// </summary>
+    /// <exception cref="ComputeBackendException">The runtime or the device is missing.</exception>
+    public void CheckDevice()
+    {
+        if (Kind == ComputeBackendKind.OpenCl)
+        {
+            OpenClRuntime.Device(Device);
+        }
+    }
+
+    /// <summary>"cpu" or e.g. "opencl device 0".</summary>
+    public override string ToString() => IsCpu
+        ? "cpu"
+        : string.Create(CultureInfo.InvariantCulture, $"{Kind.ToString().ToLowerInvariant()} device {Device}");
+}

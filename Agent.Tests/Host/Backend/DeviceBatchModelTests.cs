@@ -1,0 +1,161 @@
+using Agent.Core;
+using Agent.Core.Compute;
+using Agent.Core.Compute.Cpu;
+using Agent.Host.Accelerated;
+using Agent.Host.Models;
+using Agent.Host.Pipeline;
+using Agent.Tests.Compute;
+using Xunit.Abstractions;
+
+namespace Agent.Tests.Host.Backend;
+
+/// <summary>
+/// <see cref="DeviceBatchModel"/> driven the way InferencePipeline drives an <see cref="IBatchModel"/> (per-stream host
+/// state gathered into each batch and scattered back), against <see cref="PolicyBatchModel"/>. Tolerance 1e-4.
+/// </summary>
+public sealed class DeviceBatchModelTests(OpenClDeviceFixture fixture, ITestOutputHelper output) : IClassFixture<OpenClDeviceFixture>
+{
+    private const float Tolerance = 1e-4f;
+
+    /// <summary>Which streams each step carries, in row order: subsets and orders change from step to step.</summary>
+    private static readonly int[][] Schedule = [[0, 1, 2], [2, 0], [1], [1, 2, 0], [0], [2, 1], [0, 2, 1]];
+
+    private static PolicyModel SmallModel(int seed) => PolicyModel.CreateRandom(
+        ModelConfig.ForFrames(new PreprocessConfig(36, 36, true, 2, PreprocessConfig.DefaultScale), ActionSpec.Discrete(5), hiddenSize: 16), seed);
+
+    [Theory]
+    [InlineData(ComputeBackendKind.Cpu)]
+    [InlineData(ComputeBackendKind.OpenCl)]
+    public void Step_StreamsInChangingBatches_MatchPolicyBatchModel(ComputeBackendKind kind)
+    {
+        PolicyModel model = SmallModel(seed: 11);
+        using var cpu = new CpuDevice();
+        ComputeDevice device = kind == ComputeBackendKind.Cpu ? cpu : fixture.Device;
+        using var accelerated = new DeviceBatchModel(new DevicePolicy(model, device, capacity: 3));
+        var reference = new PolicyBatchModel(model, 3);
+        Assert.Equal(1, accelerated.StateSize);
+        Assert.Equal(reference.ActionCount, accelerated.ActionCount);
+        Assert.Equal(reference.ObservationSize, accelerated.ObservationSize);
+
+        var random = new Random(5);
+        float worst = 0;
+        // Two runs over three streams each, as the benchmark's warm-up and measured runs: the second run's streams
+        // take over the first run's slots and must start from zeroed state.
+        for (int run = 0; run < 2; run++)
+        {
+            var hostState = new float[3 * model.StateSize];
+            var tickets = new float[3];
+            var stepped = new bool[3];
+            foreach (int[] streams in Schedule)
+            {
+                int batch = streams.Length;
+                var frames = new byte[batch * model.InputSize];
+                random.NextBytes(frames);
+                var starts = new float[batch];
+                var batchState = new float[batch * model.StateSize];
+                var batchTickets = new float[batch];
+                for (int b = 0; b < batch; b++)
+                {
+                    int s = streams[b];
+                    starts[b] = stepped[s] ? 0f : 1f;
+                    stepped[s] = true;
+                    hostState.AsSpan(s * model.StateSize, model.StateSize).CopyTo(batchState.AsSpan(b * model.StateSize));
+                    batchTickets[b] = tickets[s];
+                }
+                (float[] probs, float[] values, int[] actions) expected = (new float[batch * 5], new float[batch], new int[batch]);
+                (float[] probs, float[] values, int[] actions) actual = (new float[batch * 5], new float[batch], new int[batch]);
+                reference.Step(frames, batchState, starts, expected.probs, expected.values, expected.actions, batch);
+                accelerated.Step(frames, batchTickets, starts, actual.probs, actual.values, actual.actions, batch);
+                for (int b = 0; b < batch; b++)
+                {
+                    int s = streams[b];
+                    batchState.AsSpan(b * model.StateSize, model.StateSize).CopyTo(hostState.AsSpan(s * model.StateSize));
+                    tickets[s] = batchTickets[b];
+                }
+                worst = Math.Max(worst, MaxError(expected.probs, actual.probs));
+                worst = Math.Max(worst, MaxError(expected.values, actual.values));
+                Assert.Equal(expected.actions, actual.actions);
+            }
+            Assert.Equal(3, tickets.Distinct().Count());
+            Assert.DoesNotContain(0f, tickets);
+        }
+        output.WriteLine($"{kind}: worst |error| on probs and values {worst:E2} over 2 runs × {Schedule.Length} steps (tolerance {Tolerance:E0})");
+        Assert.True(worst <= Tolerance, $"worst |error| {worst:E3}");
+    }
+
+    [Theory]
+    [InlineData(ComputeBackendKind.Cpu)]
+    [InlineData(ComputeBackendKind.OpenCl)]
+    public void Step_SteadyState_AllocatesNothing(ComputeBackendKind kind)
+    {
+        using var cpu = new CpuDevice();
+        PolicyModel model = SmallModel(seed: 13);
+        using var accelerated = new DeviceBatchModel(new DevicePolicy(model, kind == ComputeBackendKind.Cpu ? cpu : fixture.Device, capacity: 3));
+        var frames = new byte[3 * model.InputSize];
+        var tickets = new float[3];
+        var starts = new float[3];
+        var probs = new float[3 * 5];
+        var values = new float[3];
+        var actions = new int[3];
+        accelerated.Step(frames, tickets, [1f, 1f, 1f], probs, values, actions, 3);
+        accelerated.Step(frames, tickets, starts, probs, values, actions, 3);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10; i++)
+        {
+            accelerated.Step(frames, tickets, starts, probs, values, actions, 3);
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        output.WriteLine($"{kind}: {allocated} bytes allocated over 10 steps");
+        Assert.Equal(0, allocated);
+    }
+
+    [Fact]
+    public void Step_TicketWhoseSlotWasReassigned_IsRefused()
+    {
+        using var cpu = new CpuDevice();
+        PolicyModel model = SmallModel(seed: 12);
+        using var accelerated = new DeviceBatchModel(new DevicePolicy(model, cpu, capacity: 2));
+        var frames = new byte[2 * model.InputSize];
+        var probs = new float[2 * 5];
+        var values = new float[2];
+        var actions = new int[2];
+        float[] first = [0f, 0f];
+        accelerated.Step(frames, first, [1f, 1f], probs, values, actions, 2);
+        // A third stream while both slots are held: it takes the least recently used one, stream 0's.
+        float[] third = [0f];
+        accelerated.Step(frames, third, [1f], probs, values, actions, 1);
+        Assert.NotEqual(first[0], third[0]);
+
+        float[] stale = [first[0]];
+        var e = Assert.Throws<InvalidOperationException>(() => accelerated.Step(frames, stale, [0f], probs, values, actions, 1));
+        output.WriteLine(e.Message);
+        Assert.Contains("more than 2 streams were live at once", e.Message);
+    }
+
+    [Fact]
+    public void Constructor_NonDiscreteOrVectorModel_IsRefusedInOneLine()
+    {
+        using var cpu = new CpuDevice();
+        PolicyModel box = PolicyModel.CreateRandom(
+            ModelConfig.ForFrames(new PreprocessConfig(36, 36, true, 1, PreprocessConfig.DefaultScale), ActionSpec.Box(2), hiddenSize: 8), seed: 1);
+        using (var policy = new DevicePolicy(box, cpu, capacity: 1))
+        {
+            Assert.Contains("need a Discrete one", Assert.Throws<AgentException>(() => new DeviceBatchModel(policy)).Message);
+        }
+        PolicyModel vectors = PolicyModel.CreateRandom(ModelConfig.ForVectors(4, ActionSpec.Discrete(2), hiddenSize: 8), seed: 1);
+        using (var policy = new DevicePolicy(vectors, cpu, capacity: 1))
+        {
+            Assert.Contains("vector observations", Assert.Throws<AgentException>(() => new DeviceBatchModel(policy)).Message);
+        }
+    }
+
+    private static float MaxError(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual)
+    {
+        float worst = 0;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            worst = Math.Max(worst, Math.Abs(expected[i] - actual[i]));
+        }
+        return worst;
+    }
+}
