@@ -12,7 +12,7 @@ namespace Agent.Core.Kernels;
 internal static unsafe class GemmCore
 {
     // Reduction slice length: a (MaxDepth, 16) slice of a B panel is 48 KB.
-    private const int MaxDepth = 768;
+    internal const int MaxDepth = 768;
 
     // A zero bias for the slices after the first.
     private static readonly float* Zeros = AllocateZeros();
