@@ -44,6 +44,24 @@ public abstract class RecurrentCore
     public int StateSize => Layers * HiddenSize * (Kind == CellKind.Lstm ? 2 : 1);
 
     /// <summary>
+    /// Floating-point operations per stream and step, 2 per multiply-add of the input and hidden matrices
+    /// (gate nonlinearities not counted): Σ over layers of 2·(in_l + H)·gates·H, gates = 4 (LSTM), 3 (GRU), 1 (RNN).
+    /// </summary>
+    public long FlopsPerStep
+    {
+        get
+        {
+            int gates = Kind switch { CellKind.Lstm => 4, CellKind.Gru => 3, _ => 1 };
+            long macs = 0;
+            for (int l = 0; l < Layers; l++)
+            {
+                macs += (long)((l == 0 ? InputSize : HiddenSize) + HiddenSize) * gates * HiddenSize;
+            }
+            return 2 * macs;
+        }
+    }
+
+    /// <summary>
     /// Builds a core from PyTorch parameters. <paramref name="tensor"/> maps nn.LSTM/GRU/RNN state_dict names
     /// without a prefix ("weight_ih_l{k}", "weight_hh_l{k}", "bias_ih_l{k}", "bias_hh_l{k}", k = 0..layers−1)
     /// to tensors; every shape is checked, and a wrong one throws an <see cref="ArgumentException"/> naming the

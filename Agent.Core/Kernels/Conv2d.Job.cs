@@ -11,6 +11,10 @@ public sealed unsafe partial class Conv2d
     // Each thread's patch block stays within this many bytes, so it is still in L2 when the micro-kernel reads it.
     private const int PatchBlockBytes = 96 * 1024;
 
+    // The in-place path keeps a receptive field's segment offsets on the stack: at most this many segments (C·kh for
+    // NCHW, kh for NHWC). Longer reductions than GemmCore.MaxDepth would need slicing, which the gather path does.
+    private const int MaxSegments = 256;
+
     private static readonly float FrameScale = 1f / 255f;
 
     /// <summary>One forward pass, kept on the caller's stack while the pool runs it.</summary>
@@ -24,6 +28,12 @@ public sealed unsafe partial class Conv2d
         public float* Scratch;
         public int RowsPerItem;
         public GemmCore.Job Gemm; // A, C and rows are set per item
+
+        // The in-place path (no padding): receptive fields are read straight from the input, segment by segment.
+        public bool InPlace;
+        public int Bands;         // uint8 input: items per image, each converting the input rows of its output rows
+        public int BandRows;      // output rows per band
+        public int SlotFloats;    // per-thread scratch for a band's converted rows
     }
 
     // Rows of output pixels per work item: about four items per thread, each block of patches within PatchBlockBytes.
@@ -35,11 +45,38 @@ public sealed unsafe partial class Conv2d
         return Math.Max(MicroKernel.Rows, Math.Min(cap, MicroKernel.Rows * ((blocks + items - 1) / items)));
     }
 
+    // Rows of output pixels per item when read in place (no scratch to bound): about four items per thread.
+    private static int InPlaceRowsPerItem(int rows)
+    {
+        int blocks = (rows + MicroKernel.Rows - 1) / MicroKernel.Rows;
+        int items = KernelThreads.Count * 4;
+        return MicroKernel.Rows * ((blocks + items - 1) / items);
+    }
+
+    // Receptive fields can be read in place when none overhangs the input and no ReLU must be applied to them first.
+    private bool CanReadInPlace(Layout layout, Fusion fusion) =>
+        Padding == 0 && (fusion & Fusion.ReluInput) == 0 && PatchSize <= GemmCore.MaxDepth
+        && (layout == Layout.Nhwc ? KernelH : InChannels * KernelH) <= MaxSegments;
+
+    // uint8 input in place: image bands per item, about four items per thread when the batch alone gives fewer.
+    private static int BandsPerImage(int batch, int oh) => Math.Clamp((KernelThreads.Count * 4 + batch - 1) / batch, 1, oh);
+
+    // Floats one thread converts for a band of uint8 input: every channel's input rows under the band's output rows.
+    private int BandFloats(int batch, int width, int oh)
+    {
+        int bandRows = (oh + BandsPerImage(batch, oh) - 1) / BandsPerImage(batch, oh);
+        return InChannels * ((bandRows - 1) * Stride + KernelH) * width;
+    }
+
     private Job CreateJob(int batch, int height, int width, int oh, int ow, PackedPanels weights, float* y, float* scratch, Fusion fusion)
     {
         int rows = batch * oh * ow;
+        int bands = BandsPerImage(batch, oh);
         return new Job
         {
+            Bands = bands,
+            BandRows = (oh + bands - 1) / bands,
+            SlotFloats = BandFloats(batch, width, oh),
             C = InChannels, H = height, W = width, OH = oh, OW = ow, KH = KernelH, KW = KernelW, Stride = Stride, Pad = Padding,
             K = PatchSize, Rows = rows, Scratch = scratch, RowsPerItem = RowsPerItem(rows),
             Gemm = new GemmCore.Job
@@ -52,20 +89,102 @@ public sealed unsafe partial class Conv2d
 
     private void RunJob(ref Job job)
     {
-        int items = (job.Rows + job.RowsPerItem - 1) / job.RowsPerItem;
+        int images = job.Rows / (job.OH * job.OW);
+        int items = job.InPlace && job.Frames != null
+            ? images * ((job.OH + job.BandRows - 1) / job.BandRows)
+            : (job.Rows + job.RowsPerItem - 1) / job.RowsPerItem;
         long flops = 2L * job.Rows * job.K * OutChannels;
+        delegate*<void*, int, int, void> body = !job.InPlace ? &Execute : job.Frames != null ? &ExecuteFrameBand : &ExecuteInPlace;
         fixed (Job* state = &job)
         {
             if (flops < 2 * KernelThreads.MinFlopsToSplit)
             {
                 for (int i = 0; i < items; i++)
                 {
-                    Execute(state, i, 0);
+                    body(state, i, 0);
                 }
             }
             else
             {
-                KernelThreads.Run(&Execute, state, items);
+                KernelThreads.Run(body, state, items);
+            }
+        }
+    }
+
+    // Output pixels [r0, r0 + rows) of float input, read in place: NCHW segments are (c, ky) kernel rows of KW floats,
+    // NHWC segments are ky rows of KW·C floats.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ExecuteInPlace(void* state, int item, int slot)
+    {
+        ref Job job = ref *(Job*)state;
+        int r0 = item * job.RowsPerItem;
+        int rows = Math.Min(job.RowsPerItem, job.Rows - r0);
+        int segments = job.Nhwc ? job.KH : job.C * job.KH;
+        int* offsets = stackalloc int[segments];
+        for (int s = 0; s < segments; s++)
+        {
+            offsets[s] = job.Nhwc ? s * job.W * job.C : (s / job.KH * job.H + s % job.KH) * job.W;
+        }
+        nint image = (nint)job.C * job.H * job.W;
+        nint rowStep = job.Nhwc ? (nint)job.W * job.C : job.W;
+        nint pixelStep = job.Nhwc ? (nint)job.Stride * job.C : job.Stride;
+        Tiles(job, job.X, image, rowStep, pixelStep, 0, r0, rows, offsets, segments, job.Nhwc ? job.KW * job.C : job.KW);
+    }
+
+    // One band of output rows of one uint8 NCHW image: its input rows are converted (× 1/255) into this thread's
+    // scratch, then read in place as (c, ky) segments.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ExecuteFrameBand(void* state, int item, int slot)
+    {
+        ref Job job = ref *(Job*)state;
+        int bands = (job.OH + job.BandRows - 1) / job.BandRows;
+        int n = item / bands;
+        int oy0 = item % bands * job.BandRows;
+        int oy1 = Math.Min(job.OH, oy0 + job.BandRows);
+        int iy0 = oy0 * job.Stride;
+        int bandH = (oy1 - 1 - oy0) * job.Stride + job.KH;
+        float* band = job.Scratch + (nint)slot * job.SlotFloats;
+        for (int c = 0; c < job.C; c++)
+        {
+            ConvertFrames(job.Frames + (((nint)n * job.C + c) * job.H + iy0) * job.W, band + (nint)c * bandH * job.W, bandH * job.W);
+        }
+        int segments = job.C * job.KH;
+        int* offsets = stackalloc int[segments];
+        for (int s = 0; s < segments; s++)
+        {
+            offsets[s] = (s / job.KH * bandH + s % job.KH) * job.W;
+        }
+        // The band's origin stands for image row iy0, so output row oy reads from band row oy·stride − iy0.
+        int plane = job.OH * job.OW;
+        Tiles(job, band - (nint)iy0 * job.W, 0, job.W, job.Stride, n * plane, n * plane + oy0 * job.OW, (oy1 - oy0) * job.OW, offsets, segments, job.KW);
+    }
+
+    // C rows [r0, r0 + rows) (output pixels, in (n, oy, ox) order) over every panel. Pixel (n, oy, ox)'s receptive
+    // field starts at input + (n·image) + oy·stride·rowStep + ox·pixelStep, with pixels counted from first.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tiles(in Job job, float* input, nint image, nint rowStep, nint pixelStep, int first, int r0, int rows, int* offsets, int segments, int length)
+    {
+        int plane = job.OH * job.OW;
+        float** origins = stackalloc float*[MicroKernel.Rows];
+        ref readonly GemmCore.Job g = ref job.Gemm;
+        nint panelStride = (nint)g.K * MicroKernel.Cols;
+        int panels = PackedPanels.PanelCount(g.N);
+        for (int q = 0; q < panels; q++)
+        {
+            int col = q * MicroKernel.Cols;
+            int cols = Math.Min(MicroKernel.Cols, g.N - col);
+            for (int i = r0; i < r0 + rows; i += MicroKernel.Rows)
+            {
+                int count = Math.Min(MicroKernel.Rows, r0 + rows - i);
+                for (int r = 0; r < count; r++)
+                {
+                    int pixel = i + r - first;
+                    int n = pixel / plane;
+                    int p = pixel - n * plane;
+                    int oy = p / job.OW;
+                    origins[r] = input + n * image + oy * job.Stride * rowStep + (p - oy * job.OW) * pixelStep;
+                }
+                MicroKernel.SegmentTile(g.Fma, origins, count, offsets, segments, length, g.B + q * panelStride, g.C + (nint)i * g.Ldc + col, g.Ldc, cols, g.Bias + col, g.Accumulate, g.Relu);
             }
         }
     }

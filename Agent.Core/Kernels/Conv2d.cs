@@ -82,7 +82,8 @@ public sealed unsafe partial class Conv2d
     public int ScratchSize(int batch, int height, int width)
     {
         (int oh, int ow) = OutputSize(height, width);
-        return KernelThreads.Count * RowsPerItem(batch * oh * ow) * PatchSize;
+        int gather = KernelThreads.Count * RowsPerItem(batch * oh * ow) * PatchSize;
+        return Padding == 0 ? Math.Max(gather, KernelThreads.Count * BandFloats(batch, width, oh)) : gather;
     }
 
     /// <summary>x is (batch, in, h, w); y is (batch, out, oh, ow) with (oh, ow) = <see cref="OutputSize"/>.</summary>
@@ -137,6 +138,11 @@ public sealed unsafe partial class Conv2d
             job.X = px;
             job.Nhwc = layout == Layout.Nhwc;
             job.ReluInput = (fusion & Fusion.ReluInput) != 0;
+            if (CanReadInPlace(layout, fusion))
+            {
+                job.InPlace = true;
+                job.RowsPerItem = InPlaceRowsPerItem(job.Rows);
+            }
             RunJob(ref job);
         }
     }
@@ -156,6 +162,7 @@ public sealed unsafe partial class Conv2d
         {
             Job job = CreateJob(batch, height, width, oh, ow, _nchw, py, ps, fusion);
             job.Frames = pf;
+            job.InPlace = CanReadInPlace(Layout.Nchw, fusion);
             RunJob(ref job);
         }
     }

@@ -12,7 +12,7 @@ namespace Agent.Core.Kernels;
 internal static unsafe class GemmCore
 {
     // Reduction slice length: a (MaxDepth, 16) slice of a B panel is 48 KB.
-    private const int MaxDepth = 768;
+    internal const int MaxDepth = 768;
 
     // A zero bias for the slices after the first.
     private static readonly float* Zeros = AllocateZeros();
@@ -53,7 +53,9 @@ internal static unsafe class GemmCore
         int rowBlocks = (m + MicroKernel.Rows - 1) / MicroKernel.Rows;
         long flops = 2L * m * n * k;
         int maxItems = (int)Math.Clamp(flops / KernelThreads.MinFlopsToSplit, 1, KernelThreads.Count * 4L);
-        int rowItems = Math.Min(rowBlocks, maxItems);
+        // Split the larger operand: every item reads all of A for its columns and all of B for its rows, so when B
+        // (k × n weights) outweighs A (m × k activations) items take column ranges and B leaves memory once per call.
+        int rowItems = n > m ? Math.Clamp(maxItems / Math.Min(panels, maxItems), 1, rowBlocks) : Math.Min(rowBlocks, maxItems);
         job.RowsPerItem = MicroKernel.Rows * ((rowBlocks + rowItems - 1) / rowItems);
         rowItems = (m + job.RowsPerItem - 1) / job.RowsPerItem;
         int columnItems = Math.Clamp(maxItems / rowItems, 1, panels);

@@ -6,10 +6,14 @@ namespace Agent.Core.Kernels;
 /// <summary>
 /// 2-D max pooling as PyTorch's nn.MaxPool2d (dilation 1, ceil_mode false): padded cells count as −∞,
 /// so they never win the max.
+/// The NHWC pass spreads output rows over the kernel threads when large enough.
 /// Thread-safety: immutable; Forward may be called concurrently.
 /// </summary>
 public sealed class MaxPool2d
 {
+    // Element compares per work item below which waking a worker costs more than it saves.
+    private const long MinWorkPerItem = 200_000;
+
     /// <summary>A square window of <paramref name="kernel"/> cells moved by <paramref name="stride"/>, padded by <paramref name="padding"/>.</summary>
     public MaxPool2d(int kernel, int stride, int padding = 0)
     {
@@ -77,44 +81,83 @@ public sealed class MaxPool2d
         }
     }
 
-    /// <summary>x is (batch, h, w, channels) NHWC; y is (batch, oh, ow, channels) with (oh, ow) = <see cref="OutputSize"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void ForwardNhwc(ReadOnlySpan<float> x, Span<float> y, int batch, int channels, int height, int width)
+    /// <summary>
+    /// x is (batch, h, w, channels) NHWC; y is (batch, oh, ow, channels) with (oh, ow) = <see cref="OutputSize"/>.
+    /// Output rows spread over the kernel threads when the pass is large enough to pay for waking them.
+    /// </summary>
+    public unsafe void ForwardNhwc(ReadOnlySpan<float> x, Span<float> y, int batch, int channels, int height, int width)
     {
         (int oh, int ow) = OutputSize(height, width);
         if (batch < 0 || channels <= 0 || x.Length < (long)batch * channels * height * width || y.Length < (long)batch * channels * oh * ow)
         {
             throw new ArgumentException($"MaxPool2d at batch {batch} on {height}x{width}x{channels} (NHWC): x has {x.Length}, y has {y.Length} floats");
         }
-        int vectorEnd = channels - channels % Vector256<float>.Count;
-        for (int n = 0; n < batch; n++)
+        fixed (float* px = x)
+        fixed (float* py = y)
         {
-            ReadOnlySpan<float> image = x.Slice(n * height * width * channels, height * width * channels);
-            for (int oy = 0; oy < oh; oy++)
+            var job = new Job
             {
-                int y0 = Math.Max(oy * Stride - Padding, 0);
-                int y1 = Math.Min(oy * Stride - Padding + Kernel, height);
-                for (int ox = 0; ox < ow; ox++)
+                X = px, Y = py, Channels = channels, H = height, W = width, OH = oh, OW = ow,
+                Kernel = Kernel, Stride = Stride, Padding = Padding,
+            };
+            if (batch == 0)
+            {
+                return;
+            }
+            int rows = batch * oh;
+            job.Rows = rows;
+            // Compares per output row; a row is worth splitting off once the pass holds enough of them.
+            long work = (long)rows * ow * channels * Kernel * Kernel;
+            int items = (int)Math.Clamp(work / MinWorkPerItem, 1, Math.Min(rows, KernelThreads.Count * 4L));
+            job.RowsPerItem = (rows + items - 1) / items;
+            KernelThreads.Run(&Execute, &job, (rows + job.RowsPerItem - 1) / job.RowsPerItem);
+        }
+    }
+
+    /// <summary>One NHWC pass, kept on the caller's stack while the pool runs it.</summary>
+    private unsafe struct Job
+    {
+        public float* X;
+        public float* Y;
+        public int Channels, H, W, OH, OW, Kernel, Stride, Padding, Rows, RowsPerItem;
+    }
+
+    // Output rows [item·RowsPerItem, …) of all batch·oh rows, in (n, oy) order.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Execute(void* state, int item, int slot)
+    {
+        ref Job j = ref *(Job*)state;
+        int c = j.Channels;
+        int vectorEnd = c - c % Vector256<float>.Count;
+        int first = item * j.RowsPerItem;
+        int end = Math.Min(first + j.RowsPerItem, j.Rows);
+        for (int row = first; row < end; row++)
+        {
+            int n = row / j.OH;
+            int oy = row - n * j.OH;
+            float* image = j.X + (nint)n * j.H * j.W * c;
+            int y0 = Math.Max(oy * j.Stride - j.Padding, 0);
+            int y1 = Math.Min(oy * j.Stride - j.Padding + j.Kernel, j.H);
+            for (int ox = 0; ox < j.OW; ox++)
+            {
+                int x0 = Math.Max(ox * j.Stride - j.Padding, 0);
+                int x1 = Math.Min(ox * j.Stride - j.Padding + j.Kernel, j.W);
+                float* o = j.Y + ((nint)row * j.OW + ox) * c;
+                // The window always holds at least one real cell (padding ≤ kernel/2), so it seeds the max.
+                Buffer.MemoryCopy(image + ((nint)y0 * j.W + x0) * c, o, (long)c * sizeof(float), (long)c * sizeof(float));
+                for (int iy = y0; iy < y1; iy++)
                 {
-                    int x0 = Math.Max(ox * Stride - Padding, 0);
-                    int x1 = Math.Min(ox * Stride - Padding + Kernel, width);
-                    Span<float> o = y.Slice(((n * oh + oy) * ow + ox) * channels, channels);
-                    // The window always holds at least one real cell (padding ≤ kernel/2), so it seeds the max.
-                    image.Slice((y0 * width + x0) * channels, channels).CopyTo(o);
-                    for (int iy = y0; iy < y1; iy++)
+                    for (int ix = x0; ix < x1; ix++)
                     {
-                        for (int ix = x0; ix < x1; ix++)
+                        float* cell = image + ((nint)iy * j.W + ix) * c;
+                        int k = 0;
+                        for (; k < vectorEnd; k += Vector256<float>.Count)
                         {
-                            ReadOnlySpan<float> cell = image.Slice((iy * width + ix) * channels, channels);
-                            int c = 0;
-                            for (; c < vectorEnd; c += Vector256<float>.Count)
-                            {
-                                Vector256.Max(Vector256.Create(o.Slice(c)), Vector256.Create(cell.Slice(c))).CopyTo(o.Slice(c));
-                            }
-                            for (; c < channels; c++)
-                            {
-                                o[c] = MathF.Max(o[c], cell[c]);
-                            }
+                            Vector256.Store(Vector256.Max(Vector256.Load(o + k), Vector256.Load(cell + k)), o + k);
+                        }
+                        for (; k < c; k++)
+                        {
+                            o[k] = MathF.Max(o[k], cell[k]);
                         }
                     }
                 }

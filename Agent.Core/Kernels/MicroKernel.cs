@@ -66,6 +66,112 @@ internal static unsafe class MicroKernel
         }
     }
 
+    /// <summary>
+    /// A tile whose A is read in place from a convolution's input instead of a gathered patch matrix:
+    /// A(r, s·length + t) = rows[r][offsets[s] + t] for s &lt; segments, t &lt; length. Each segment is one contiguous run
+    /// of the input (a kernel row of one channel in NCHW, of all channels in NHWC); rows[r] is output pixel r's
+    /// receptive-field origin. B, C, bias and the epilogue as <see cref="Tile"/>; count ≤ 6 rows.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void SegmentTile(bool fma, float** rows, int count, int* offsets, int segments, int length, float* b, float* c, nint ldc, int cols, float* bias, bool accumulate, bool relu)
+    {
+        if (fma)
+        {
+            SegmentTileFma(rows, count, offsets, segments, length, b, c, ldc, cols, bias, accumulate, relu);
+            return;
+        }
+        for (int r = 0; r < count; r++)
+        {
+            SegmentRowPortable(rows[r], offsets, segments, length, b, c + r * ldc, cols, bias, accumulate, relu);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SegmentTileFma(float** rows, int count, int* offsets, int segments, int length, float* b, float* c, nint ldc, int cols, float* bias, bool accumulate, bool relu)
+    {
+        // Missing rows read the last real row again (always valid memory) and are never stored.
+        float* a0 = rows[0];
+        float* a1 = count > 1 ? rows[1] : a0;
+        float* a2 = count > 2 ? rows[2] : a1;
+        float* a3 = count > 3 ? rows[3] : a2;
+        float* a4 = count > 4 ? rows[4] : a3;
+        float* a5 = count > 5 ? rows[5] : a4;
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int s = 0; s < segments; s++)
+        {
+            nint o = offsets[s];
+            float* x0 = a0 + o, x1 = a1 + o, x2 = a2 + o, x3 = a3 + o, x4 = a4 + o, x5 = a5 + o;
+            for (nint t = 0; t < length; t++)
+            {
+                Vector256<float> b0 = Avx.LoadVector256(b);
+                Vector256<float> b1 = Avx.LoadVector256(b + 8);
+                b += Cols;
+                Vector256<float> x = Avx.BroadcastScalarToVector256(x0 + t);
+                c00 = Fma.MultiplyAdd(x, b0, c00);
+                c01 = Fma.MultiplyAdd(x, b1, c01);
+                x = Avx.BroadcastScalarToVector256(x1 + t);
+                c10 = Fma.MultiplyAdd(x, b0, c10);
+                c11 = Fma.MultiplyAdd(x, b1, c11);
+                x = Avx.BroadcastScalarToVector256(x2 + t);
+                c20 = Fma.MultiplyAdd(x, b0, c20);
+                c21 = Fma.MultiplyAdd(x, b1, c21);
+                x = Avx.BroadcastScalarToVector256(x3 + t);
+                c30 = Fma.MultiplyAdd(x, b0, c30);
+                c31 = Fma.MultiplyAdd(x, b1, c31);
+                x = Avx.BroadcastScalarToVector256(x4 + t);
+                c40 = Fma.MultiplyAdd(x, b0, c40);
+                c41 = Fma.MultiplyAdd(x, b1, c41);
+                x = Avx.BroadcastScalarToVector256(x5 + t);
+                c50 = Fma.MultiplyAdd(x, b0, c50);
+                c51 = Fma.MultiplyAdd(x, b1, c51);
+            }
+        }
+        // As in TileFma: accumulators go to memory before any call.
+        float* acc = stackalloc float[Rows * Cols];
+        Avx.Store(acc, c00);
+        Avx.Store(acc + 8, c01);
+        Avx.Store(acc + 16, c10);
+        Avx.Store(acc + 24, c11);
+        Avx.Store(acc + 32, c20);
+        Avx.Store(acc + 40, c21);
+        Avx.Store(acc + 48, c30);
+        Avx.Store(acc + 56, c31);
+        Avx.Store(acc + 64, c40);
+        Avx.Store(acc + 72, c41);
+        Avx.Store(acc + 80, c50);
+        Avx.Store(acc + 88, c51);
+        for (int r = 0; r < count; r++)
+        {
+            Store(c + r * ldc, cols, acc + r * Cols, bias, accumulate, relu);
+        }
+    }
+
+    // The portable SegmentTile: one row over Vector128.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SegmentRowPortable(float* a, int* offsets, int segments, int length, float* b, float* c, int cols, float* bias, bool accumulate, bool relu)
+    {
+        Vector128<float> s0 = Vector128<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
+        for (int s = 0; s < segments; s++)
+        {
+            float* x = a + offsets[s];
+            for (int t = 0; t < length; t++, b += Cols)
+            {
+                Vector128<float> v = Vector128.Create(x[t]);
+                s0 += v * Vector128.Load(b);
+                s1 += v * Vector128.Load(b + 4);
+                s2 += v * Vector128.Load(b + 8);
+                s3 += v * Vector128.Load(b + 12);
+            }
+        }
+        float* tmp = stackalloc float[Cols];
+        (s0 + Vector128.Load(bias)).Store(tmp);
+        (s1 + Vector128.Load(bias + 4)).Store(tmp + 4);
+        (s2 + Vector128.Load(bias + 8)).Store(tmp + 8);
+        (s3 + Vector128.Load(bias + 12)).Store(tmp + 12);
+        Finish(c, cols, tmp, accumulate, relu);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TileFma(float* a, nint lda, int rows, float* b, int k, float* c, nint ldc, int cols, float* bias, bool accumulate, bool relu)
     {

@@ -8,6 +8,12 @@ namespace Agent.Host.Bench;
 /// <summary>What `agent bench` measured, printed as a table and, with --json, as one JSON object.</summary>
 public sealed class BenchReport
 {
+    /// <summary>
+    /// The FMA peak GFLOP/s achieved figures are compared with: the reference machine, 2 AVX2 cores at
+    /// 2.45 GHz with two 8-wide FMA units each (2 · 2.45 · 2 · 8 · 2 ≈ 157).
+    /// </summary>
+    public const double ReferencePeakGflops = 157;
+
     /// <summary>"synthetic", "memory" (--model-only) or the video's path.</summary>
     public required string Source { get; init; }
 
@@ -47,8 +53,20 @@ public sealed class BenchReport
     /// <summary>Managed bytes the pipeline's threads allocated during the run: buffers made at start-up; nothing per frame.</summary>
     public required long AllocatedBytes { get; init; }
 
+    /// <summary>Floating-point operations per frame of the model (2 per multiply-add), or 0 when unknown.</summary>
+    public long FlopsPerFrame { get; init; }
+
     /// <summary>Frames per second over the wall time.</summary>
     public double Fps => Wall > TimeSpan.Zero ? Frames / Wall.TotalSeconds : 0;
+
+    /// <summary>Model GFLOP/s over the wall time (every frame's <see cref="FlopsPerFrame"/>).</summary>
+    public double Gflops => Fps * FlopsPerFrame / 1e9;
+
+    /// <summary>Model GFLOP/s over the model stage's busy time: the speed of the model step itself, without the pipeline around it.</summary>
+    public double ModelGflops => Stages.FirstOrDefault(s => s.Name == "model").Fps * FlopsPerFrame / 1e9;
+
+    /// <summary><see cref="Gflops"/> as a share of <see cref="ReferencePeakGflops"/>.</summary>
+    public double PeakShare => Gflops / ReferencePeakGflops;
 
     /// <summary>The report as one line of JSON (no trailing newline).</summary>
     public string ToJson()
@@ -70,6 +88,7 @@ public sealed class BenchReport
                 json.WriteStartObject(stage.Name);
                 json.WriteNumber("fps", Round(stage.Fps));
                 json.WriteNumber("busy_s", Round(stage.Busy.TotalSeconds));
+                json.WriteNumber("ms_per_frame", Round(stage.Frames > 0 ? stage.Busy.TotalMilliseconds / stage.Frames : 0));
                 json.WriteEndObject();
             }
             json.WriteEndObject();
@@ -77,6 +96,11 @@ public sealed class BenchReport
             json.WriteNumber("p50", Round(LatencyP50Ms));
             json.WriteNumber("p99", Round(LatencyP99Ms));
             json.WriteEndObject();
+            json.WriteNumber("flops_per_frame", FlopsPerFrame);
+            json.WriteNumber("gflops", Round(Gflops));
+            json.WriteNumber("model_gflops", Round(ModelGflops));
+            json.WriteNumber("peak_gflops", ReferencePeakGflops);
+            json.WriteNumber("peak_share", Round(PeakShare));
             json.WriteNumber("peak_mb", Round(PeakMb));
             json.WriteNumber("threads", PipelineThreads);
             json.WriteNumber("process_threads", ProcessThreads);
@@ -104,11 +128,16 @@ public sealed class BenchReport
             .AddColumn(new TableColumn("fps").RightAligned()).AddColumn(new TableColumn("ms/frame").RightAligned());
         foreach (BenchStage stage in Stages)
         {
-            table.AddRow(stage.Name, F(stage.Busy.TotalSeconds, "F3"), F(stage.Fps, "F1"),
+            table.AddRow(stage.IsPart ? "  " + stage.Name : stage.Name, F(stage.Busy.TotalSeconds, "F3"), F(stage.Fps, "F1"),
                 F(stage.Frames > 0 ? stage.Busy.TotalMilliseconds / stage.Frames : 0, "F3"));
         }
         table.AddRow("overall", F(Wall.TotalSeconds, "F3"), F(Fps, "F1"), F(Frames > 0 ? Wall.TotalMilliseconds / Frames : 0, "F3"));
         console.Write(table);
+        if (FlopsPerFrame > 0)
+        {
+            console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"model: {FlopsPerFrame / 1e6:F1} MFLOP/frame; {Gflops:F1} GFLOP/s over the wall time ({PeakShare:P1} of the {ReferencePeakGflops:F0} GFLOP/s reference FMA peak), {ModelGflops:F1} GFLOP/s over the model's busy time"));
+        }
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"latency p50 {LatencyP50Ms:F2} ms, p99 {LatencyP99Ms:F2} ms; mean batch {MeanBatch:F1}; peak {PeakMb:F0} MB"));
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,

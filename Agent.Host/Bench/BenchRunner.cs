@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Agent.Host.Models;
 using Agent.Host.Pipeline;
 
 namespace Agent.Host.Bench;
@@ -19,12 +20,15 @@ public static class BenchRunner
     }
 
     /// <summary>
-    /// Runs every source to its end through <paramref name="model"/> and reports. Throws the first stream's error
+    /// Runs every source to its end through <paramref name="model"/> and reports; a <see cref="PolicyBatchModel"/>'s
+    /// step is split into its encoder, memory and heads, and its FLOPs give the achieved GFLOP/s. Throws the first stream's error
     /// when a source breaks (a benchmark over a broken input measures nothing useful).
     /// </summary>
     public static async Task<BenchReport> RunAsync(IBatchModel model, IReadOnlyList<IFrameSource> sources, PipelineOptions options,
         string sourceName, string modelName, CancellationToken cancellationToken)
     {
+        PolicyModel? policy = (model as PolicyBatchModel)?.Model;
+        policy?.ResetTimes();
         var pipeline = new InferencePipeline(model, options);
         PipelineStats stats = await pipeline.RunAsync(sources, new CountingSink(), cancellationToken);
         foreach (StreamEnd end in stats.Ends)
@@ -48,6 +52,12 @@ public static class BenchRunner
             stages.Add(new BenchStage("source", stats.SourceBusy, stats.Frames));
         }
         stages.Add(new BenchStage("model", stats.ModelBusy, stats.Frames));
+        if (policy is not null)
+        {
+            stages.Add(new BenchStage("encoder", policy.EncoderTime, stats.Frames, IsPart: true));
+            stages.Add(new BenchStage("memory", policy.MemoryTime, stats.Frames, IsPart: true));
+            stages.Add(new BenchStage("heads", policy.HeadsTime, stats.Frames, IsPart: true));
+        }
         stages.Add(new BenchStage("sink", stats.SinkBusy, stats.Frames));
 
         using Process process = Process.GetCurrentProcess();
@@ -67,6 +77,7 @@ public static class BenchRunner
             PipelineThreads = stats.Threads,
             ProcessThreads = process.Threads.Count,
             AllocatedBytes = stats.AllocatedBytes,
+            FlopsPerFrame = policy?.FlopsPerFrame ?? 0,
         };
     }
 

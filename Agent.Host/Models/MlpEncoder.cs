@@ -55,6 +55,9 @@ public sealed class MlpEncoder : Encoder
     /// <inheritdoc />
     public override int OutputSize { get; }
 
+    /// <inheritdoc />
+    public override long FlopsPerFrame => 2 * _layers.Sum(l => (long)l.InFeatures * l.OutFeatures);
+
     /// <summary>Grows the scratch memory once so batches up to <paramref name="batch"/> allocate nothing.</summary>
     public void EnsureCapacity(int batch)
     {

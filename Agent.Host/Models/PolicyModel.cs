@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Agent.Core;
 using Agent.Memory;
 using Agent.Vision.Encoders;
@@ -26,6 +27,11 @@ public sealed partial class PolicyModel
     private float[] _actorState = [];
     private float[] _criticState = [];
     private int _capacity;
+
+    // Stopwatch ticks spent in each part of Step since construction or ResetTimes: three timestamps per step.
+    private long _encoderTicks;
+    private long _memoryTicks;
+    private long _headsTicks;
 
     /// <summary>
     /// Builds a model for <paramref name="config"/>; <paramref name="tensor"/> returns each parameter by its name in
@@ -100,6 +106,31 @@ public sealed partial class PolicyModel
     /// <summary>Total number of parameters.</summary>
     public long ParameterCount => _parameters.Values.Sum(t => (long)t.Length);
 
+    /// <summary>
+    /// Floating-point operations per frame (one stream, one step), 2 per multiply-add: the encoder's convolutions
+    /// and linear layers, every recurrent core's input and hidden matrices, and the actor and critic layers.
+    /// Biases, activations, gate nonlinearities and softmax are not counted.
+    /// </summary>
+    public long FlopsPerFrame =>
+        Encoder.FlopsPerFrame + Memory.FlopsPerStep + (CriticMemory?.FlopsPerStep ?? 0) + 2L * Config.HiddenSize * (Action.Width + 1);
+
+    /// <summary>Time <see cref="Step(ReadOnlySpan{byte}, Span{float}, ReadOnlySpan{float}, PolicyOutputs, int)"/> spent in the encoder (input scaling included) since the last <see cref="ResetTimes"/>.</summary>
+    public TimeSpan EncoderTime => Stopwatch.GetElapsedTime(0, _encoderTicks);
+
+    /// <summary>Time steps spent in the recurrent cores (episode resets and state gathers included).</summary>
+    public TimeSpan MemoryTime => Stopwatch.GetElapsedTime(0, _memoryTicks);
+
+    /// <summary>Time steps spent in the actor and critic heads.</summary>
+    public TimeSpan HeadsTime => Stopwatch.GetElapsedTime(0, _headsTicks);
+
+    /// <summary>Zeroes <see cref="EncoderTime"/>, <see cref="MemoryTime"/> and <see cref="HeadsTime"/>; call it between steps, from the stepping thread.</summary>
+    public void ResetTimes()
+    {
+        _encoderTicks = 0;
+        _memoryTicks = 0;
+        _headsTicks = 0;
+    }
+
     /// <summary>Outputs shaped for this model's action space and up to <paramref name="maxBatch"/> streams.</summary>
     public PolicyOutputs CreateOutputs(int maxBatch) => new(Config.Action, maxBatch);
 
@@ -141,6 +172,7 @@ public sealed partial class PolicyModel
     {
         CheckStep(frames.Length, state.Length, episodeStarts.Length, outputs, batch);
         EnsureCapacity(batch);
+        long start = Stopwatch.GetTimestamp();
         if (Config.Preprocess is { } p && p.Scale != PreprocessConfig.DefaultScale)
         {
             Span<float> x = _input.AsSpan(0, batch * InputSize);
@@ -154,7 +186,7 @@ public sealed partial class PolicyModel
         {
             Encoder.Forward(frames, _features, batch);
         }
-        Recur(state, episodeStarts, outputs, batch);
+        Recur(state, episodeStarts, outputs, batch, start);
     }
 
     /// <summary>
@@ -165,8 +197,9 @@ public sealed partial class PolicyModel
     {
         CheckStep(observations.Length, state.Length, episodeStarts.Length, outputs, batch);
         EnsureCapacity(batch);
+        long start = Stopwatch.GetTimestamp();
         Encoder.Forward(observations, _features, batch);
-        Recur(state, episodeStarts, outputs, batch);
+        Recur(state, episodeStarts, outputs, batch, start);
     }
 
     /// <summary>Zeroes the state of the streams whose episode starts: state[b] ← state[b]·(1 − episodeStarts[b]).</summary>
@@ -188,37 +221,44 @@ public sealed partial class PolicyModel
         }
     }
 
-    // features (batch, F) are in _features; runs the cores and heads.
-    private void Recur(Span<float> state, ReadOnlySpan<float> episodeStarts, PolicyOutputs outputs, int batch)
+    // features (batch, F) are in _features, computed since the timestamp start; runs the cores and heads.
+    private void Recur(Span<float> state, ReadOnlySpan<float> episodeStarts, PolicyOutputs outputs, int batch, long start)
     {
+        long encoded = Stopwatch.GetTimestamp();
+        _encoderTicks += encoded - start;
         if (!episodeStarts.IsEmpty)
         {
             ResetStates(state, episodeStarts, batch);
         }
         int size = StateSize;
+        ReadOnlySpan<float> criticLatent = _latent;
         if (CriticMemory is null)
         {
             Memory.Step(_features, state.Slice(0, batch * size), _latent, batch);
-            Actor.Forward(_latent, outputs, batch);
-            Critic.Forward(_latent, outputs.Values, batch);
-            return;
         }
-        // Per stream the state is [actor core | critic core]; each core wants its own contiguous (batch, S) block.
-        int core = Config.CoreStateSize;
-        for (int b = 0; b < batch; b++)
+        else
         {
-            state.Slice(b * size, core).CopyTo(_actorState.AsSpan(b * core, core));
-            state.Slice(b * size + core, core).CopyTo(_criticState.AsSpan(b * core, core));
+            // Per stream the state is [actor core | critic core]; each core wants its own contiguous (batch, S) block.
+            int core = Config.CoreStateSize;
+            for (int b = 0; b < batch; b++)
+            {
+                state.Slice(b * size, core).CopyTo(_actorState.AsSpan(b * core, core));
+                state.Slice(b * size + core, core).CopyTo(_criticState.AsSpan(b * core, core));
+            }
+            Memory.Step(_features, _actorState.AsSpan(0, batch * core), _latent, batch);
+            CriticMemory.Step(_features, _criticState.AsSpan(0, batch * core), _criticLatent, batch);
+            for (int b = 0; b < batch; b++)
+            {
+                _actorState.AsSpan(b * core, core).CopyTo(state.Slice(b * size, core));
+                _criticState.AsSpan(b * core, core).CopyTo(state.Slice(b * size + core, core));
+            }
+            criticLatent = _criticLatent;
         }
-        Memory.Step(_features, _actorState.AsSpan(0, batch * core), _latent, batch);
-        CriticMemory.Step(_features, _criticState.AsSpan(0, batch * core), _criticLatent, batch);
-        for (int b = 0; b < batch; b++)
-        {
-            _actorState.AsSpan(b * core, core).CopyTo(state.Slice(b * size, core));
-            _criticState.AsSpan(b * core, core).CopyTo(state.Slice(b * size + core, core));
-        }
+        long remembered = Stopwatch.GetTimestamp();
+        _memoryTicks += remembered - encoded;
         Actor.Forward(_latent, outputs, batch);
-        Critic.Forward(_criticLatent, outputs.Values, batch);
+        Critic.Forward(criticLatent, outputs.Values, batch);
+        _headsTicks += Stopwatch.GetTimestamp() - remembered;
     }
 
     private void CheckStep(int inputLength, int stateLength, int startsLength, PolicyOutputs outputs, int batch)

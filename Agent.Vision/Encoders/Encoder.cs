@@ -18,6 +18,12 @@ public abstract class Encoder
     /// <summary>Width of each feature row.</summary>
     public abstract int OutputSize { get; }
 
+    /// <summary>
+    /// Floating-point operations per frame, 2 per multiply-add of the convolutions and linear layers (biases,
+    /// activations and pooling are not counted): the figure achieved GFLOP/s are reported against.
+    /// </summary>
+    public abstract long FlopsPerFrame { get; }
+
     /// <summary>Floats in one input frame (C·H·W).</summary>
     public int InputSize => InputChannels * InputHeight * InputWidth;
 

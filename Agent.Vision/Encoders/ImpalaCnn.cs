@@ -90,6 +90,21 @@ public sealed class ImpalaCnn : Encoder
     public override int OutputSize { get; }
 
     /// <inheritdoc />
+    public override long FlopsPerFrame
+    {
+        get
+        {
+            long macs = (long)_linear.OutFeatures * _linear.InFeatures;
+            foreach (Stage st in _stages)
+            {
+                macs += (long)st.Height * st.Width * st.Channels * st.Conv.PatchSize;
+                macs += 4L * st.PooledHeight * st.PooledWidth * st.Channels * st.Res[0].PatchSize;
+            }
+            return 2 * macs;
+        }
+    }
+
+    /// <inheritdoc />
     public override void Forward(ReadOnlySpan<float> input, Span<float> features, int batch)
     {
         CheckSpans(input.Length, features.Length, batch);

@@ -76,6 +76,13 @@ public sealed class NatureCnn : Encoder
     public override int OutputSize { get; }
 
     /// <inheritdoc />
+    public override long FlopsPerFrame => 2L * (
+        (long)_size1.H * _size1.W * _conv1.OutChannels * _conv1.PatchSize
+        + (long)_size2.H * _size2.W * _conv2.OutChannels * _conv2.PatchSize
+        + (long)_size3.H * _size3.W * _conv3.OutChannels * _conv3.PatchSize
+        + (long)_linear.OutFeatures * _linear.InFeatures);
+
+    /// <inheritdoc />
     public override void Forward(ReadOnlySpan<float> input, Span<float> features, int batch)
     {
         CheckSpans(input.Length, features.Length, batch);

@@ -22,6 +22,9 @@ internal static class LayerProbe
         var conv2 = new Conv2d(Models.Random(64 * 32 * 16, 3, 0.04f), Models.Random(64, 4), 32, 64, 4, 4, 2, 0);
         var conv3 = new Conv2d(Models.Random(64 * 64 * 9, 5, 0.04f), Models.Random(64, 6), 64, 64, 3, 3, 1, 0);
         var linear = new Linear(Models.Random(512 * 3136, 7, 0.02f), Models.Random(512, 8), 512, 3136);
+        var gates = new Linear(Models.Random(1024 * 768, 13, 0.03f), Models.Random(1024, 14), 1024, 768);
+        float[] xh = Models.Random(batch * 768, 15);
+        float[] preactivations = new float[batch * 1024];
         byte[] frames = Models.Frames(batch * 4 * 84 * 84, 9);
         float[] a1 = Models.Random(batch * 400 * 32, 10);
         float[] a2 = Models.Random(batch * 81 * 64, 11);
@@ -35,6 +38,7 @@ internal static class LayerProbe
         Measure("conv2 32x20x20 -> 64x9x9", 2.0 * batch * 81 * 64 * 512, seconds, () => conv2.ForwardNhwc(a1, Layout.Nhwc, a2, batch, 20, 20, Fusion.ReluOutput, scratch));
         Measure("conv3 64x9x9 -> 64x7x7", 2.0 * batch * 49 * 64 * 576, seconds, () => conv3.ForwardNhwc(a2, Layout.Nhwc, a3, batch, 9, 9, Fusion.ReluOutput, scratch));
         Measure("linear 3136 -> 512", 2.0 * batch * 512 * 3136, seconds, () => linear.Forward(a3, features, batch, Activation.ReLU));
+        Measure("LSTM gates [x;h] 768 -> 1024", 2.0 * batch * 1024 * 768, seconds, () => gates.Forward(xh, preactivations, batch));
         return 0;
     }
 

@@ -10,6 +10,10 @@ internal static class Program
         {
             return FpsProbe.Run(args[1..]);
         }
+        if (args.Length > 0 && args[0] == "model")
+        {
+            return ModelProbe.Run(args[1..]);
+        }
         if (args.Length > 0 && args[0] == "layers")
         {
             return LayerProbe.Run(args[1..]);

@@ -26,6 +26,38 @@ public class MaxPool2dTests(ITestOutputHelper output)
         Compare.Within(y.Span, actual, 0f, output, $"maxpool2d {name}");
     }
 
+    [Theory]
+    [InlineData(8, 32, 32, 32)]
+    [InlineData(3, 13, 17, 11)]
+    public void ForwardNhwc_LargeEnoughToSplit_EqualsNchwForward(int batch, int channels, int h, int w)
+    {
+        // The first case is large enough to spread its output rows over the kernel threads; the second is odd-sized.
+        var pool = new MaxPool2d(3, 2, 1);
+        float[] x = Compare.Random(batch * channels * h * w, 21);
+        (int oh, int ow) = pool.OutputSize(h, w);
+        var nchw = new float[batch * channels * oh * ow];
+        pool.Forward(x, nchw, batch, channels, h, w);
+        var nhwcIn = new float[x.Length];
+        var expected = new float[nchw.Length];
+        for (int n = 0; n < batch; n++)
+        {
+            for (int c = 0; c < channels; c++)
+            {
+                for (int p = 0; p < h * w; p++)
+                {
+                    nhwcIn[(n * h * w + p) * channels + c] = x[(n * channels + c) * h * w + p];
+                }
+                for (int p = 0; p < oh * ow; p++)
+                {
+                    expected[(n * oh * ow + p) * channels + c] = nchw[(n * channels + c) * oh * ow + p];
+                }
+            }
+        }
+        var actual = new float[expected.Length];
+        pool.ForwardNhwc(nhwcIn, actual, batch, channels, h, w);
+        Compare.Within(expected, actual, 0f, output, $"max-pool NHWC {batch}x{h}x{w}x{channels}");
+    }
+
     [Fact]
     public void Forward_AllNegativeInput_PaddingNeverWins()
     {

@@ -1,3 +1,5 @@
+using Agent.Host.Bench;
+using Agent.Host.Models;
 using Agent.Host.Pipeline;
 using Xunit.Abstractions;
 
@@ -44,6 +46,34 @@ public class SteadyStateAllocationTests(ITestOutputHelper output)
 
         long extraFrames = Streams * (longRun - shortRun);
         double perFrame = (double)(large - small) / extraFrames;
+        output.WriteLine($"short run {small} B, long run {large} B, {perFrame:F4} B per extra frame");
+        Assert.True(perFrame < 1.0, $"{perFrame:F3} bytes allocated per frame in steady state");
+    }
+
+    [Fact]
+    public async Task RunAsync_DefaultPolicyModel_AllocatesNothingPerFrame()
+    {
+        // The bench's own path: the default NatureCNN + LSTM model behind PolicyBatchModel, memory sources, 2 streams.
+        // Kernel worker threads allocate nothing by construction; the pipeline's threads are measured here.
+        const int streams = 2;
+        var policy = new PolicyBatchModel(PolicyModel.CreateDefault(), streams);
+        var observations = new byte[4 * policy.ObservationSize];
+        new Random(3).NextBytes(observations);
+        async Task<long> RunAsync(long framesPerStream)
+        {
+            var sources = Enumerable.Range(0, streams)
+                .Select(s => (IFrameSource)new MemoryFrameSource($"m{s}", observations, policy.ObservationSize, framesPerStream)).ToArray();
+            PipelineStats stats = await new InferencePipeline(policy, new PipelineOptions { MaxBatch = streams })
+                .RunAsync(sources, new SummingSink(streams)).WaitAsync(TimeSpan.FromSeconds(120));
+            Assert.Equal(streams * framesPerStream, stats.Frames);
+            return stats.AllocatedBytes;
+        }
+
+        await RunAsync(20);
+        long small = await RunAsync(20);
+        long large = await RunAsync(520);
+
+        double perFrame = (double)(large - small) / (streams * 500);
         output.WriteLine($"short run {small} B, long run {large} B, {perFrame:F4} B per extra frame");
         Assert.True(perFrame < 1.0, $"{perFrame:F3} bytes allocated per frame in steady state");
     }
