@@ -24,7 +24,7 @@ import zipfile
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import twin  # noqa: E402  (write_safetensors: F32 / F16 / BF16)
+import safetensors_io  # noqa: E402  (F32 / F16 / BF16)
 
 
 def load(path):
@@ -71,7 +71,7 @@ def main():
     parser.add_argument("--dtype", choices=["F32", "F16", "BF16"], default="F32", help="storage dtype (default F32)")
     args = parser.parse_args()
     tensors, skipped = convert(load(args.model), args.dtype)
-    twin.write_safetensors(args.out, tensors, {"format": "pt", "converted_from": os.path.basename(args.model)})
+    safetensors_io.save(args.out, tensors, {"format": "pt", "converted_from": os.path.basename(args.model)})
     for name in skipped:
         print(f"skipped non-float entry {name}", file=sys.stderr)
     print(f"wrote {len(tensors)} tensors to {args.out}; check it with: agent inspect {args.out}")

@@ -18,6 +18,7 @@ import os
 
 import torch
 
+import safetensors_io
 import twin
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -49,12 +50,12 @@ def blocks_softmax(logits, sizes):
 
 def save_model(name, module, dtype, metadata=None):
     tensors = {k: (dtype, v) for k, v in twin.unique_state_dict(module).items()}
-    twin.write_safetensors(os.path.join(OUT, name + ".safetensors"), tensors, metadata)
+    safetensors_io.save(os.path.join(OUT, name + ".safetensors"), tensors, metadata)
 
 
 def save_io(name, io, meta):
     tensors = {k: (("F16" if k == "frames" else "F32"), v) for k, v in io.items()}
-    twin.write_safetensors(os.path.join(OUT, name + "_io.safetensors"), tensors, {"fixture": json.dumps(meta)})
+    safetensors_io.save(os.path.join(OUT, name + "_io.safetensors"), tensors, {"fixture": json.dumps(meta)})
 
 
 def cleanrl():

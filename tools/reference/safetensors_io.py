@@ -14,22 +14,37 @@ _DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64, "I32": np.int3
 _NAMES = {np.dtype(v).str: k for k, v in _DTYPES.items()}
 
 
+def _encode(name, dtype, arr):
+    """Little-endian bytes of arr stored as dtype; F16/BF16 round to nearest even, as torch does."""
+    if dtype == "F32":
+        return arr.astype("<f4").tobytes()
+    if dtype == "F16":
+        return arr.astype(np.float32).astype("<f2").tobytes()
+    if dtype == "BF16":
+        bits = np.ascontiguousarray(arr, dtype=np.float32).view(np.uint32).astype(np.uint64)
+        rounded = (bits + 0x7FFF + ((bits >> 16) & 1)) >> 16
+        return rounded.astype("<u2").tobytes()
+    if dtype in _DTYPES:
+        return arr.astype(np.dtype(_DTYPES[dtype]).newbyteorder("<")).tobytes()
+    raise ValueError(f"unsupported dtype {dtype} for {name}")
+
+
 def save(path, tensors, metadata=None):
-    """tensors: dict name -> numpy array (or torch tensor). Written atomically."""
+    """tensors: dict name -> array, torch tensor, or (dtype, array|tensor) with dtype "F32", "F16", "BF16",
+    "I64", "I32" or "U8" (a bare float64 array is stored as F32). Written atomically."""
     header = {}
     blobs = []
     offset = 0
-    for name in tensors:
-        arr = tensors[name]
+    for name, value in tensors.items():
+        dtype, arr = value if isinstance(value, tuple) else (None, value)
         if hasattr(arr, "detach"):
-            arr = arr.detach().cpu().contiguous().numpy()
+            arr = arr.detach().cpu().contiguous().float().numpy() if dtype in ("F16", "BF16") else arr.detach().cpu().contiguous().numpy()
         arr = np.ascontiguousarray(arr)
-        if arr.dtype == np.float64:
-            arr = arr.astype(np.float32)
-        dtype = _NAMES[arr.dtype.newbyteorder("<").str] if arr.dtype.str in _NAMES else None
         if dtype is None:
-            raise ValueError(f"unsupported dtype {arr.dtype} for {name}")
-        data = arr.astype(arr.dtype.newbyteorder("<")).tobytes()
+            dtype = "F32" if arr.dtype == np.float64 else _NAMES.get(arr.dtype.newbyteorder("<").str)
+            if dtype is None:
+                raise ValueError(f"unsupported dtype {arr.dtype} for {name}")
+        data = _encode(name, dtype, arr)
         header[name] = {"dtype": dtype, "shape": list(arr.shape), "data_offsets": [offset, offset + len(data)]}
         blobs.append(data)
         offset += len(data)

@@ -8,11 +8,7 @@
 
 Used by fixtures_models.py (Debian's /usr/bin/python3 with python3-torch); tests never need torch.
 """
-import json
-import os
-import struct
 
-import numpy as np
 import torch
 import torch.nn as nn
 
@@ -229,36 +225,6 @@ def nature_cnn_out(size):
     size = (size - 8) // 4 + 1
     size = (size - 4) // 2 + 1
     return size - 3 + 1
-
-
-# ---------------------------------------------------------------- safetensors with F32 / F16 / BF16
-def write_safetensors(path, tensors, metadata=None):
-    """tensors: dict name -> (dtype, torch tensor) with dtype "F32", "F16" or "BF16". Written atomically."""
-    header, blobs, offset = {}, [], 0
-    for name, (dtype, t) in tensors.items():
-        t = t.detach().cpu().contiguous()
-        if dtype == "F32":
-            data = t.to(torch.float32).numpy().astype("<f4").tobytes()
-        elif dtype == "F16":
-            data = t.to(torch.float16).numpy().astype("<f2").tobytes()
-        elif dtype == "BF16":
-            data = t.to(torch.bfloat16).view(torch.int16).numpy().astype("<i2").tobytes()
-        else:
-            raise ValueError(f"unsupported dtype {dtype} for {name}")
-        header[name] = {"dtype": dtype, "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    if metadata:
-        header["__metadata__"] = {str(k): str(v) for k, v in metadata.items()}
-    raw = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    raw += b" " * ((8 - len(raw) % 8) % 8)
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(struct.pack("<Q", len(raw)))
-        f.write(raw)
-        for b in blobs:
-            f.write(b)
-    os.replace(tmp, path)
 
 
 def round_parameters(module, dtype):
