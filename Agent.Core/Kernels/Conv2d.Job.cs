@@ -49,7 +49,7 @@ public sealed unsafe partial class Conv2d
     {
         int blocks = (rows + MicroKernel.Rows - 1) / MicroKernel.Rows;
         int items = KernelThreads.Count * 4;
-        return MicroKernel.Rows * ((blocks + items - 1) / items);
+        return Math.Max(MicroKernel.Rows, MicroKernel.Rows * ((blocks + items - 1) / items));
     }
 
     // Receptive fields can be read in place when none overhangs the input and no ReLU must be applied to them first.
@@ -58,7 +58,7 @@ public sealed unsafe partial class Conv2d
         && (layout == Layout.Nhwc ? KernelH : InChannels * KernelH) <= MaxSegments;
 
     // uint8 input in place: bands per image (one per item), about four items per thread when the batch alone gives fewer.
-    private static int BandsPerImage(int batch, int oh) => Math.Clamp((KernelThreads.Count * 4 + batch - 1) / batch, 1, oh);
+    private static int BandsPerImage(int batch, int oh) => Math.Clamp((KernelThreads.Count * 4 + batch - 1) / Math.Max(batch, 1), 1, oh);
 
     // Floats one thread converts for a band of uint8 input: every channel's input rows under the band's output rows.
     private int BandFloats(int batch, int width, int oh)
