@@ -31,8 +31,7 @@ public sealed unsafe partial class Conv2d
 
         // The in-place path (no padding): receptive fields are read straight from the input, segment by segment.
         public bool InPlace;
-        public int Bands;         // uint8 input: items per image, each converting the input rows of its output rows
-        public int BandRows;      // output rows per band
+        public int BandRows;      // uint8 input: output rows per item (a band), whose input rows the item converts
         public int SlotFloats;    // per-thread scratch for a band's converted rows
     }
 
@@ -50,7 +49,7 @@ public sealed unsafe partial class Conv2d
     {
         int blocks = (rows + MicroKernel.Rows - 1) / MicroKernel.Rows;
         int items = KernelThreads.Count * 4;
-        return MicroKernel.Rows * ((blocks + items - 1) / items);
+        return Math.Max(MicroKernel.Rows, MicroKernel.Rows * ((blocks + items - 1) / items));
     }
 
     // Receptive fields can be read in place when none overhangs the input and no ReLU must be applied to them first.
@@ -58,8 +57,8 @@ public sealed unsafe partial class Conv2d
         Padding == 0 && (fusion & Fusion.ReluInput) == 0 && PatchSize <= GemmCore.MaxDepth
         && (layout == Layout.Nhwc ? KernelH : InChannels * KernelH) <= MaxSegments;
 
-    // uint8 input in place: image bands per item, about four items per thread when the batch alone gives fewer.
-    private static int BandsPerImage(int batch, int oh) => Math.Clamp((KernelThreads.Count * 4 + batch - 1) / batch, 1, oh);
+    // uint8 input in place: bands per image (one per item), about four items per thread when the batch alone gives fewer.
+    private static int BandsPerImage(int batch, int oh) => Math.Clamp((KernelThreads.Count * 4 + batch - 1) / Math.Max(batch, 1), 1, oh);
 
     // Floats one thread converts for a band of uint8 input: every channel's input rows under the band's output rows.
     private int BandFloats(int batch, int width, int oh)
@@ -74,7 +73,6 @@ public sealed unsafe partial class Conv2d
         int bands = BandsPerImage(batch, oh);
         return new Job
         {
-            Bands = bands,
             BandRows = (oh + bands - 1) / bands,
             SlotFloats = BandFloats(batch, width, oh),
             C = InChannels, H = height, W = width, OH = oh, OW = ow, KH = KernelH, KW = KernelW, Stride = Stride, Pad = Padding,
@@ -154,9 +152,9 @@ public sealed unsafe partial class Conv2d
         {
             offsets[s] = (s / job.KH * bandH + s % job.KH) * job.W;
         }
-        // The band's origin stands for image row iy0, so output row oy reads from band row oy·stride − iy0.
-        int plane = job.OH * job.OW;
-        Tiles(job, band - (nint)iy0 * job.W, 0, job.W, job.Stride, n * plane, n * plane + oy0 * job.OW, (oy1 - oy0) * job.OW, offsets, segments, job.KW);
+        // Pixels count from the band's first output row, whose receptive fields start at the band's first row.
+        int first = (n * job.OH + oy0) * job.OW;
+        Tiles(job, band, 0, job.W, job.Stride, first, first, (oy1 - oy0) * job.OW, offsets, segments, job.KW);
     }
 
     // C rows [r0, r0 + rows) (output pixels, in (n, oy, ox) order) over every panel. Pixel (n, oy, ox)'s receptive

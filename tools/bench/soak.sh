@@ -18,12 +18,12 @@ dotnet "$root/Agent.Host/bin/Release/net10.0/agent.dll" bench --model-only --str
 pid=$!
 start=$(date +%s)
 printf 'seconds\trss_kib\n' >"$out/rss.tsv"
-while kill -0 "$pid" 2>/dev/null; do
+# The first sample comes one interval in, once the runtime has loaded and the model is built.
+while sleep "$interval" && kill -0 "$pid" 2>/dev/null; do
   rss=$(ps -o rss= -p "$pid" 2>/dev/null | tr -d ' ' || true)
   if [ -n "$rss" ]; then
     printf '%s\t%s\n' "$(( $(date +%s) - start ))" "$rss" >>"$out/rss.tsv"
   fi
-  sleep "$interval"
 done
 wait "$pid"
 python3 - "$out/rss.tsv" <<'PY'

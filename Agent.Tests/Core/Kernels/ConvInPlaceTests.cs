@@ -52,6 +52,20 @@ public class ConvInPlaceTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void ForwardNhwc_EmptyBatch_WritesNothing()
+    {
+        Conv2d conv = Layer(4, 32, 8, 4, 9);
+        var y = new float[8];
+        var scratch = new float[conv.ScratchSize(0, 84, 84)];
+
+        conv.ForwardNhwc(ReadOnlySpan<float>.Empty, Layout.Nchw, y, 0, 84, 84, Fusion.ReluOutput, scratch);
+        conv.ForwardNhwc(ReadOnlySpan<float>.Empty, Layout.Nhwc, y, 0, 84, 84, Fusion.None, scratch);
+        conv.ForwardNhwc(ReadOnlySpan<byte>.Empty, y, 0, 84, 84, Fusion.ReluOutput, scratch);
+
+        Assert.All(y, v => Assert.Equal(0f, v));
+    }
+
+    [Fact]
     public void ForwardNhwc_UnpaddedReluInputAndAdd_MatchesDoubleReference()
     {
         // ReLU on the input cannot be read in place, so this takes the gather path; the sum and output ReLU still fuse.
