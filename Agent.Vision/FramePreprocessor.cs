@@ -11,7 +11,7 @@ namespace Agent.Vision;
 /// re-implementation of cv::resize INTER_AREA that gives the same bytes in about 0.3 ms instead of 2–3 ms per
 /// 1280×720 frame (eight rows at a time, the same float operations in the same order); every other resize is
 /// cv::resize itself.
-/// Contract: one thread uses an instance at a time. <see cref="Push(ReadOnlySpan{byte}, int)"/>,
+/// Contract: one thread uses an instance at a time. <see cref="Push(ReadOnlySpan{byte}, int)"/>, <see cref="Push(in GameFrame)"/>,
 /// <see cref="Observation"/> and <see cref="CopyObservation"/> allocate nothing; the native side reuses its Mats.
 /// <see cref="Observation"/> stays valid until the next Push or Reset.
 /// </summary>
@@ -108,6 +108,21 @@ public sealed class FramePreprocessor : IDisposable
 
     /// <summary>Pushes a packed frame (stride <see cref="SourceRowBytes"/>); see <see cref="Push(ReadOnlySpan{byte}, int)"/>.</summary>
     public bool Push(ReadOnlySpan<byte> frame) => Push(frame, SourceRowBytes);
+
+    /// <summary>
+    /// Pushes a game's frame buffer, read in place (no copy); see <see cref="Push(ReadOnlySpan{byte}, int)"/>. A frame
+    /// whose size or layout differs from the one this preprocessor was created for throws a
+    /// <see cref="FrameFormatException"/> naming both.
+    /// </summary>
+    public bool Push(in GameFrame frame)
+    {
+        if (frame.Width != SourceWidth || frame.Height != SourceHeight || frame.Format != SourceFormat)
+        {
+            throw new FrameFormatException(
+                $"raw frame {_rawFrames}: the game frame is {frame.Width}x{frame.Height} {frame.Format}; this preprocessor takes {SourceWidth}x{SourceHeight} {SourceFormat}");
+        }
+        return Push(frame.Pixels, frame.Stride);
+    }
 
     /// <summary>
     /// Pushes one raw frame, row y at y·stride, read in place. Returns true when a new observation is ready: on the

@@ -10,6 +10,13 @@ namespace Agent.Host.Cli;
 /// <summary>`agent label VIDEO... --model M ...`: per-frame labels for recorded video.</summary>
 internal static class LabelCommand
 {
+    /// <summary>Help for --exact-gray, shared with `agent bench`.</summary>
+    internal const string ExactGrayDescription =
+        "Decode a grayscale model's frames as OpenCV does (YUV → BGR → cvtColor gray), byte for byte what cv2.VideoCapture + " +
+        "cv2.cvtColor give, for models trained on such frames; slower. Without it gray frames are the video's luma plane " +
+        "(as ffmpeg's format=gray): after the 84x84 resize they differ from OpenCV's by under 1 gray level on average and a " +
+        "few levels at the worst pixel. Colour models always decode BGR";
+
     internal static Command Create()
     {
         var videos = new Argument<string[]>("VIDEO")
@@ -35,13 +42,14 @@ internal static class LabelCommand
             Description = "Write a copy of the video with the label and a confidence bar on every frame (same frame count and rate); " +
                 "with several videos, a directory of <video name>.annotated.mp4",
         };
+        var exactGray = new Option<bool>("--exact-gray") { Description = ExactGrayDescription };
         var command = new Command("label",
             "Label every decoded frame of recorded video. One row per frame in order: frame (0-based index), time (seconds, " +
             "from the video's timestamps), label, score (its probability). The LSTM state carries across the whole video; the " +
             "frame stack starts filled with the first frame. Rows are written as they go and finalised atomically; after a " +
             "break or Ctrl+C what was labelled is kept.")
         {
-            videos, model, output, outputDir, format, classes, classesFile, emit, segments, minSegment, annotate,
+            videos, model, output, outputDir, format, classes, classesFile, emit, segments, minSegment, annotate, exactGray,
         };
         var backend = new BackendOptions();
         backend.AddTo(command);
@@ -50,7 +58,7 @@ internal static class LabelCommand
             BackendChoice choice = backend.Resolve(result);
             LabelRequest request = LabelRequestBuilder.Build(result.GetValue(videos)!, result.GetValue(output), result.GetValue(outputDir),
                 result.GetValue(format), result.GetValue(emit), result.GetValue(segments), result.GetValue(minSegment),
-                result.GetValue(annotate), result.GetValue(classes), result.GetValue(classesFile));
+                result.GetValue(annotate), result.GetValue(classes), result.GetValue(classesFile)) with { ExactGray = result.GetValue(exactGray) };
             PolicyModel policyModel = ModelFactory.Open(result.GetValue(model));
             PreprocessOptions preprocess = ModelFactory.Preprocess(policyModel);
             IBatchModel policy = ModelFactory.CreateBatchModel(policyModel, choice, request.Videos.Count);

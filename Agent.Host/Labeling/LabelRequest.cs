@@ -32,4 +32,7 @@ internal sealed record LabelRequest
 
     /// <summary>Class names file (--classes-file), or null.</summary>
     public string? ClassesFile { get; init; }
+
+    /// <summary>Decode a grayscale model's frames through OpenCV's BGR → gray (--exact-gray) instead of the luma decoder.</summary>
+    public bool ExactGray { get; init; }
 }

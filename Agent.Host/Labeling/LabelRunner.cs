@@ -35,7 +35,7 @@ internal static class LabelRunner
                 }
                 for (int v = 0; v < request.Videos.Count; v++)
                 {
-                    VideoFrameSource source = VideoFrameSource.Open(request.Videos[v], preprocess);
+                    VideoFrameSource source = VideoFrameSource.Open(request.Videos[v], preprocess, exactGray: request.ExactGray);
                     sources.Add(source);
                     if (request.Annotate[v] is string annotatePath)
                     {

@@ -8,8 +8,8 @@ public sealed partial class InferencePipeline
     private sealed partial class Run
     {
         /// <summary>
-        /// The inference thread: forms batches of at most one frame per stream, gathers each stream's state, steps
-        /// the model once, scatters state and outputs back, and passes the tokens to the sink in the same order.
+        /// The inference thread: forms batches of at most one frame per stream, gathers each stream's index and host
+        /// state, steps the model once, scatters state and outputs back, and passes the tokens to the sink in the same order.
         /// </summary>
         private void InferenceLoop()
         {
@@ -20,6 +20,7 @@ public sealed partial class InferencePipeline
             var stepped = new long[_streams];
             var frames = new byte[checked(_maxBatch * _observationSize)];
             var batchState = new float[checked(_maxBatch * _stateSize)];
+            var batchStreams = new int[_maxBatch];
             var starts = new float[_maxBatch];
             var probs = new float[checked(_maxBatch * _actions)];
             var values = new float[_maxBatch];
@@ -64,9 +65,10 @@ public sealed partial class InferencePipeline
                     FrameToken token = batcher[b];
                     Observation(token.Slot).CopyTo(frames.AsSpan(b * _observationSize, _observationSize));
                     state.AsSpan(token.Stream * _stateSize, _stateSize).CopyTo(batchState.AsSpan(b * _stateSize, _stateSize));
+                    batchStreams[b] = token.Stream;
                     starts[b] = stepped[token.Stream] == 0 ? 1f : 0f;
                 }
-                _model.Step(frames.AsSpan(0, batch * _observationSize), batchState.AsSpan(0, batch * _stateSize),
+                _model.Step(frames.AsSpan(0, batch * _observationSize), batchStreams.AsSpan(0, batch), batchState.AsSpan(0, batch * _stateSize),
                     starts.AsSpan(0, batch), probs.AsSpan(0, batch * _actions), values.AsSpan(0, batch), actions.AsSpan(0, batch), batch);
                 for (int b = 0; b < batch; b++)
                 {

@@ -55,8 +55,8 @@ public sealed class PolicyBatchModel : IBatchModel
         }
     }
 
-    /// <inheritdoc/>
-    public void Step(ReadOnlySpan<byte> frames, Span<float> state, ReadOnlySpan<float> episodeStarts,
+    /// <summary>As <see cref="IBatchModel.Step"/>; the state lives in the pipeline's host buffer, so streams is not needed.</summary>
+    public void Step(ReadOnlySpan<byte> frames, ReadOnlySpan<int> streams, Span<float> state, ReadOnlySpan<float> episodeStarts,
         Span<float> probs, Span<float> values, Span<int> actions, int batch)
     {
         _model.Step(frames, state, episodeStarts, _outputs, batch);

@@ -4,9 +4,11 @@ using Agent.Vision;
 namespace Agent.Host.Pipeline;
 
 /// <summary>
-/// A video file as a pipeline stream: Agent.Vision's <see cref="VideoSource"/> decodes BGR frames and its
+/// A video file as a pipeline stream: Agent.Vision's <see cref="VideoSource"/> decodes frames and its
 /// <see cref="FramePreprocessor"/> turns them into the model's stacked observation (the first frame fills the stack).
-/// One observation per decoded frame, so the preprocessing must not skip frames.
+/// A grayscale model's frames come from the luma decoder (the luma plane, as ffmpeg's format=gray gives it), or with
+/// exactGray from OpenCV's BGR → gray conversion; a colour model's frames are BGR. One observation per decoded frame,
+/// so the preprocessing must not skip frames.
 /// </summary>
 public sealed class VideoFrameSource : IStagedFrameSource, IDisposable
 {
@@ -28,16 +30,16 @@ public sealed class VideoFrameSource : IStagedFrameSource, IDisposable
 
     /// <summary>
     /// Opens <paramref name="path"/> (throws a <see cref="VideoException"/> naming it when it is missing, empty or not
-    /// a video) and reads at most <paramref name="maxFrames"/> frames.
+    /// a video) and reads at most <paramref name="maxFrames"/> frames, decoded as <see cref="DecoderOptions"/> says.
     /// </summary>
-    public static VideoFrameSource Open(string path, PreprocessOptions preprocess, long maxFrames = long.MaxValue)
+    public static VideoFrameSource Open(string path, PreprocessOptions preprocess, long maxFrames = long.MaxValue, bool exactGray = false)
     {
         ArgumentNullException.ThrowIfNull(preprocess);
         if (preprocess.FrameSkip != 1)
         {
             throw new ArgumentException("a video frame source labels every decoded frame: FrameSkip must be 1", nameof(preprocess));
         }
-        VideoSource video = VideoSource.Open(path, new VideoSourceOptions { Format = PixelFormat.Bgr });
+        VideoSource video = VideoSource.Open(path, DecoderOptions(preprocess, exactGray));
         try
         {
             return new VideoFrameSource(video, new FramePreprocessor(video.Width, video.Height, video.Format, preprocess), maxFrames);
@@ -47,6 +49,19 @@ public sealed class VideoFrameSource : IStagedFrameSource, IDisposable
             video.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// How a video is decoded for <paramref name="preprocess"/>: Gray for a grayscale model — the luma decoder, or with
+    /// <paramref name="exactGray"/> OpenCV's YUV → BGR → gray, byte for byte what cv2.VideoCapture + cv2.cvtColor give —
+    /// and BGR for a colour model (exactGray does not apply).
+    /// </summary>
+    public static VideoSourceOptions DecoderOptions(PreprocessOptions preprocess, bool exactGray)
+    {
+        ArgumentNullException.ThrowIfNull(preprocess);
+        return preprocess.Grayscale
+            ? new VideoSourceOptions { Format = PixelFormat.Gray, ExactGray = exactGray }
+            : new VideoSourceOptions { Format = PixelFormat.Bgr };
     }
 
     /// <summary>The decoder (size, rate, codec, declared frame count).</summary>

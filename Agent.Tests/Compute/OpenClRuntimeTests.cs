@@ -34,6 +34,13 @@ public sealed class OpenClRuntimeTests(OpenClDeviceFixture fixture) : IClassFixt
         Assert.DoesNotContain('\n', e.Message);
     }
 
+    [Theory]
+    [InlineData(5, 1, "--device 5 does not exist: there is 1 OpenCL device (index 0); list them with 'agent devices'")]
+    [InlineData(3, 3, "--device 3 does not exist: there are 3 OpenCL devices (0..2); list them with 'agent devices'")]
+    [InlineData(2, 2, "--device 2 does not exist: there are 2 OpenCL devices (0..1); list them with 'agent devices'")]
+    public void NoSuchDeviceMessage_OneOrSeveralDevices_AgreesInNumber(int index, int count, string expected) =>
+        Assert.Equal(expected, OpenClRuntime.NoSuchDeviceMessage(index, count));
+
     [Fact]
     public void Open_ByType_FindsTheCpuDeviceOfPocl()
     {

@@ -70,9 +70,16 @@ public static unsafe class OpenClRuntime
         }
         if (index < 0 || index >= devices.Count)
         {
-            throw new ComputeBackendException($"--device {index} does not exist: there are {devices.Count} OpenCL devices (0..{devices.Count - 1}); list them with 'agent devices'");
+            throw new ComputeBackendException(NoSuchDeviceMessage(index, devices.Count));
         }
         return devices[index];
+    }
+
+    /// <summary>The one-line error for <c>--device</c> <paramref name="index"/> when <paramref name="count"/> devices exist.</summary>
+    internal static string NoSuchDeviceMessage(int index, int count)
+    {
+        string present = count == 1 ? "there is 1 OpenCL device (index 0)" : $"there are {count} OpenCL devices (0..{count - 1})";
+        return $"--device {index} does not exist: {present}; list them with 'agent devices'";
     }
 
     /// <summary>The first device whose type includes <paramref name="type"/>.</summary>

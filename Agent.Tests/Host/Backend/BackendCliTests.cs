@@ -128,7 +128,7 @@ public sealed class BackendCliTests(ITestOutputHelper output) : IDisposable
     public static TheoryData<string[], string> WrongChoices => new()
     {
         { ["--backend", "foo"], "error: unknown --backend 'foo'; use one of: cpu, opencl" },
-        { ["--backend", "opencl", "--device", "99"], $"error: --device 99 does not exist: there are {OpenClRuntime.Devices().Count} OpenCL devices" },
+        { ["--backend", "opencl", "--device", "99"], $"error: {OpenClRuntime.NoSuchDeviceMessage(99, OpenClRuntime.Devices().Count)}" },
         { ["--backend", "cpu", "--device", "1"], "error: --device 1 does not exist: the cpu backend has one device, 0" },
         { ["--backend", "opencl", "--device", "-1"], "error: --device must be 0 or more, not -1" },
     };

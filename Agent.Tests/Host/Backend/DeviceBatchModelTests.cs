@@ -10,8 +10,9 @@ using Xunit.Abstractions;
 namespace Agent.Tests.Host.Backend;
 
 /// <summary>
-/// <see cref="DeviceBatchModel"/> driven the way InferencePipeline drives an <see cref="IBatchModel"/> (per-stream host
-/// state gathered into each batch and scattered back), against <see cref="PolicyBatchModel"/>. Tolerance 1e-4.
+/// <see cref="DeviceBatchModel"/> driven the way InferencePipeline drives an <see cref="IBatchModel"/> (each row's stream
+/// index, no host state for the device model), against <see cref="PolicyBatchModel"/> with per-stream host state
+/// gathered into each batch and scattered back. Tolerance 1e-4.
 /// </summary>
 public sealed class DeviceBatchModelTests(OpenClDeviceFixture fixture, ITestOutputHelper output) : IClassFixture<OpenClDeviceFixture>
 {
@@ -33,18 +34,17 @@ public sealed class DeviceBatchModelTests(OpenClDeviceFixture fixture, ITestOutp
         ComputeDevice device = kind == ComputeBackendKind.Cpu ? cpu : fixture.Device;
         using var accelerated = new DeviceBatchModel(new DevicePolicy(model, device, capacity: 3));
         var reference = new PolicyBatchModel(model, 3);
-        Assert.Equal(1, accelerated.StateSize);
+        Assert.Equal(0, accelerated.StateSize);
         Assert.Equal(reference.ActionCount, accelerated.ActionCount);
         Assert.Equal(reference.ObservationSize, accelerated.ObservationSize);
 
         var random = new Random(5);
         float worst = 0;
         // Two runs over three streams each, as the benchmark's warm-up and measured runs: the second run's streams
-        // take over the first run's slots and must start from zeroed state.
+        // reuse the first run's slots and must start from zeroed state (their first frame is an episode start).
         for (int run = 0; run < 2; run++)
         {
             var hostState = new float[3 * model.StateSize];
-            var tickets = new float[3];
             var stepped = new bool[3];
             foreach (int[] streams in Schedule)
             {
@@ -53,31 +53,25 @@ public sealed class DeviceBatchModelTests(OpenClDeviceFixture fixture, ITestOutp
                 random.NextBytes(frames);
                 var starts = new float[batch];
                 var batchState = new float[batch * model.StateSize];
-                var batchTickets = new float[batch];
                 for (int b = 0; b < batch; b++)
                 {
                     int s = streams[b];
                     starts[b] = stepped[s] ? 0f : 1f;
                     stepped[s] = true;
                     hostState.AsSpan(s * model.StateSize, model.StateSize).CopyTo(batchState.AsSpan(b * model.StateSize));
-                    batchTickets[b] = tickets[s];
                 }
                 (float[] probs, float[] values, int[] actions) expected = (new float[batch * 5], new float[batch], new int[batch]);
                 (float[] probs, float[] values, int[] actions) actual = (new float[batch * 5], new float[batch], new int[batch]);
-                reference.Step(frames, batchState, starts, expected.probs, expected.values, expected.actions, batch);
-                accelerated.Step(frames, batchTickets, starts, actual.probs, actual.values, actual.actions, batch);
+                reference.Step(frames, streams, batchState, starts, expected.probs, expected.values, expected.actions, batch);
+                accelerated.Step(frames, streams, Span<float>.Empty, starts, actual.probs, actual.values, actual.actions, batch);
                 for (int b = 0; b < batch; b++)
                 {
-                    int s = streams[b];
-                    batchState.AsSpan(b * model.StateSize, model.StateSize).CopyTo(hostState.AsSpan(s * model.StateSize));
-                    tickets[s] = batchTickets[b];
+                    batchState.AsSpan(b * model.StateSize, model.StateSize).CopyTo(hostState.AsSpan(streams[b] * model.StateSize));
                 }
                 worst = Math.Max(worst, MaxError(expected.probs, actual.probs));
                 worst = Math.Max(worst, MaxError(expected.values, actual.values));
                 Assert.Equal(expected.actions, actual.actions);
             }
-            Assert.Equal(3, tickets.Distinct().Count());
-            Assert.DoesNotContain(0f, tickets);
         }
         output.WriteLine($"{kind}: worst |error| on probs and values {worst:E2} over 2 runs × {Schedule.Length} steps (tolerance {Tolerance:E0})");
         Assert.True(worst <= Tolerance, $"worst |error| {worst:E3}");
@@ -92,17 +86,17 @@ public sealed class DeviceBatchModelTests(OpenClDeviceFixture fixture, ITestOutp
         PolicyModel model = SmallModel(seed: 13);
         using var accelerated = new DeviceBatchModel(new DevicePolicy(model, kind == ComputeBackendKind.Cpu ? cpu : fixture.Device, capacity: 3));
         var frames = new byte[3 * model.InputSize];
-        var tickets = new float[3];
+        int[] streams = [2, 0, 1];
         var starts = new float[3];
         var probs = new float[3 * 5];
         var values = new float[3];
         var actions = new int[3];
-        accelerated.Step(frames, tickets, [1f, 1f, 1f], probs, values, actions, 3);
-        accelerated.Step(frames, tickets, starts, probs, values, actions, 3);
+        accelerated.Step(frames, streams, default, [1f, 1f, 1f], probs, values, actions, 3);
+        accelerated.Step(frames, streams, default, starts, probs, values, actions, 3);
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 10; i++)
         {
-            accelerated.Step(frames, tickets, starts, probs, values, actions, 3);
+            accelerated.Step(frames, streams, default, starts, probs, values, actions, 3);
         }
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         output.WriteLine($"{kind}: {allocated} bytes allocated over 10 steps");
@@ -110,7 +104,7 @@ public sealed class DeviceBatchModelTests(OpenClDeviceFixture fixture, ITestOutp
     }
 
     [Fact]
-    public void Step_TicketWhoseSlotWasReassigned_IsRefused()
+    public void Step_StreamPastCapacityOrRepeated_IsRefused()
     {
         using var cpu = new CpuDevice();
         PolicyModel model = SmallModel(seed: 12);
@@ -119,17 +113,13 @@ public sealed class DeviceBatchModelTests(OpenClDeviceFixture fixture, ITestOutp
         var probs = new float[2 * 5];
         var values = new float[2];
         var actions = new int[2];
-        float[] first = [0f, 0f];
-        accelerated.Step(frames, first, [1f, 1f], probs, values, actions, 2);
-        // A third stream while both slots are held: it takes the least recently used one, stream 0's.
-        float[] third = [0f];
-        accelerated.Step(frames, third, [1f], probs, values, actions, 1);
-        Assert.NotEqual(first[0], third[0]);
-
-        float[] stale = [first[0]];
-        var e = Assert.Throws<InvalidOperationException>(() => accelerated.Step(frames, stale, [0f], probs, values, actions, 1));
-        output.WriteLine(e.Message);
-        Assert.Contains("more than 2 streams were live at once", e.Message);
+        var past = Assert.Throws<ArgumentOutOfRangeException>(() => accelerated.Step(frames, [2], default, [1f], probs, values, actions, 1));
+        Assert.Contains("slot 2 is outside 0..1", past.Message);
+        var twice = Assert.Throws<ArgumentException>(() => accelerated.Step(frames, [1, 1], default, [1f, 1f], probs, values, actions, 2));
+        Assert.Contains("slot 1 appears twice", twice.Message);
+        var missing = Assert.Throws<ArgumentException>(() => accelerated.Step(frames, [0], default, [1f, 1f], probs, values, actions, 2));
+        output.WriteLine(missing.Message);
+        Assert.Contains("rows with a stream and an episode start each", missing.Message);
     }
 
     [Fact]

@@ -27,18 +27,22 @@ public sealed class LabelCommandTests(ITestOutputHelper output) : IDisposable
         return path;
     }
 
-    [Fact]
-    public async Task Label_GeneratedVideo_EveryRowMatchesSteppingThePolicyModelDirectly()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Label_GeneratedVideo_EveryRowMatchesSteppingThePolicyModelDirectly(bool exactGray)
     {
-        // Tolerance 1e-6 on probabilities and values: the CLI steps the same model on the same bytes at batch 1.
+        // Tolerance 1e-6 on probabilities and values: the CLI steps the same model on the same bytes at batch 1. The
+        // direct side decodes gray the same way the CLI does: the luma decoder, or OpenCV's BGR → gray with --exact-gray.
         const float tolerance = 1e-6f;
         string video = TestVideos.Write(_directory, "clip.avi", 12, width: 96, height: 80);
         string model = SaveModel(3);
         string rows = Path.Combine(_directory, "clip.jsonl");
         string annotated = Path.Combine(_directory, "clip.annotated.mp4");
 
-        var (code, _, stderr) = await AgentAsync("label", video, "--model", model, "--out", rows, "--emit", "probs,value",
-            "--classes", "noop,fire,up,right,left,down", "--annotate", annotated);
+        string[] gray = exactGray ? ["--exact-gray"] : [];
+        var (code, _, stderr) = await AgentAsync(["label", video, "--model", model, "--out", rows, "--emit", "probs,value",
+            "--classes", "noop,fire,up,right,left,down", "--annotate", annotated, .. gray]);
         Assert.True(code == 0, stderr);
 
         PolicyModel direct = PolicyModel.Load(model);
@@ -47,9 +51,10 @@ public sealed class LabelCommandTests(ITestOutputHelper output) : IDisposable
         string[] names = ["noop", "fire", "up", "right", "left", "down"];
         string[] lines = File.ReadAllLines(rows);
         float worst = 0;
-        using (VideoSource source = VideoSource.Open(video))
+        using (VideoSource source = VideoSource.Open(video, new VideoSourceOptions { Format = PixelFormat.Gray, ExactGray = exactGray }))
         using (var preprocessor = new FramePreprocessor(source.Width, source.Height, source.Format, new PreprocessOptions()))
         {
+            Assert.Equal(!exactGray, source.UsesLumaDecoder);
             var frame = new byte[source.FrameBytes];
             int i = 0;
             while (source.Read(frame, out VideoFrameInfo info))
@@ -72,7 +77,7 @@ public sealed class LabelCommandTests(ITestOutputHelper output) : IDisposable
             }
             Assert.Equal(i, lines.Length);
         }
-        output.WriteLine($"{lines.Length} rows; worst difference {worst:E2} (tolerance {tolerance:E0})");
+        output.WriteLine($"exact gray {exactGray}: {lines.Length} rows; worst difference {worst:E2} (tolerance {tolerance:E0})");
         Assert.True(worst <= tolerance, $"worst difference {worst}");
 
         using VideoSource copy = VideoSource.Open(annotated);
@@ -112,10 +117,12 @@ public sealed class LabelCommandTests(ITestOutputHelper output) : IDisposable
         var (code, stdout, _) = await AgentAsync("label", "--help");
 
         Assert.Equal(0, code);
-        foreach (string option in new[] { "--model", "--out", "--out-dir", "--format", "--classes", "--classes-file", "--emit", "--segments", "--min-segment", "--annotate" })
+        foreach (string option in new[] { "--model", "--out", "--out-dir", "--format", "--classes", "--classes-file", "--emit", "--segments", "--min-segment", "--annotate", "--exact-gray" })
         {
             Assert.Contains(option, stdout);
         }
         Assert.Contains("0-based", stdout);
+        Assert.Contains("cv2.VideoCapture", stdout);
+        Assert.Contains("luma plane", stdout);
     }
 }

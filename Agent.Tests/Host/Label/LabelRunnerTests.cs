@@ -43,11 +43,14 @@ public sealed class LabelRunnerTests(ITestOutputHelper output) : IDisposable
         Classes = "left,stay,right",
     };
 
-    /// <summary>The hash model's values for a video, computed directly: decode, preprocess, step frame by frame.</summary>
+    /// <summary>
+    /// The hash model's values for a video, computed directly: decode (gray from the luma decoder, as label does for a
+    /// grayscale model), preprocess, step frame by frame.
+    /// </summary>
     private static List<(double Time, float Value)> Direct(string video)
     {
         var expected = new List<(double, float)>();
-        using VideoSource source = VideoSource.Open(video);
+        using VideoSource source = VideoSource.Open(video, new VideoSourceOptions { Format = PixelFormat.Gray });
         using var preprocessor = new FramePreprocessor(source.Width, source.Height, source.Format, Atari);
         var frame = new byte[source.FrameBytes];
         int h = 0;

@@ -5,10 +5,17 @@ namespace Agent.Tests.Host.Pipeline;
 /// <summary>
 /// A tiny recurrent "model" for pipeline tests: its state is a running hash of every frame it has seen on a stream,
 /// so the result of a frame depends on that stream's whole history in order. Hash values stay below 2^24, exact in float.
+/// It also keeps each stream's hash itself, keyed by the stream index the pipeline passes, and refuses a step whose
+/// host state disagrees with it (a row given another stream's index), or whose rows repeat a stream. With
+/// <see cref="KeepsStateByStream"/> it keeps no host state at all, as a device model does.
 /// </summary>
 internal sealed class HashModel : IBatchModel
 {
     public const int Modulus = 65521;
+
+    private const int MaxStreams = 64;
+
+    private readonly int[] _byStream = new int[MaxStreams];
 
     public HashModel(int observationSize, int actions = 3)
     {
@@ -18,7 +25,10 @@ internal sealed class HashModel : IBatchModel
 
     public int ObservationSize { get; }
 
-    public int StateSize => 2;
+    /// <summary>Keep each stream's state only by its index (StateSize 0), not in the pipeline's host buffer.</summary>
+    public bool KeepsStateByStream { get; init; }
+
+    public int StateSize => KeepsStateByStream ? 0 : 2;
 
     public int ActionCount { get; }
 
@@ -46,7 +56,7 @@ internal sealed class HashModel : IBatchModel
 
     public static int Next(int hash, int frameHash) => (int)(((long)hash * 31 + frameHash + 1) % Modulus);
 
-    public void Step(ReadOnlySpan<byte> frames, Span<float> state, ReadOnlySpan<float> episodeStarts,
+    public void Step(ReadOnlySpan<byte> frames, ReadOnlySpan<int> streams, Span<float> state, ReadOnlySpan<float> episodeStarts,
         Span<float> probs, Span<float> values, Span<int> actions, int batch)
     {
         if (Failure is not null)
@@ -61,14 +71,32 @@ internal sealed class HashModel : IBatchModel
         MaxBatchSeen = Math.Max(MaxBatchSeen, batch);
         for (int b = 0; b < batch; b++)
         {
-            Span<float> s = state.Slice(b * StateSize, StateSize);
+            int stream = streams[b];
+            if (streams.Slice(0, b).Contains(stream))
+            {
+                throw new InvalidOperationException($"stream {stream} appears twice in one batch");
+            }
             if (episodeStarts[b] != 0)
             {
-                s.Clear();
+                _byStream[stream] = 0;
             }
-            int h = Next((int)s[0], FrameHash(frames.Slice(b * ObservationSize, ObservationSize)));
-            s[0] = h;
-            s[1] += 1;
+            int previous = _byStream[stream];
+            int h = Next(previous, FrameHash(frames.Slice(b * ObservationSize, ObservationSize)));
+            _byStream[stream] = h;
+            if (!KeepsStateByStream)
+            {
+                Span<float> s = state.Slice(b * StateSize, StateSize);
+                if (episodeStarts[b] != 0)
+                {
+                    s.Clear();
+                }
+                if ((int)s[0] != previous)
+                {
+                    throw new InvalidOperationException($"row {b}: host state {s[0]} is not stream {stream}'s last hash {previous}");
+                }
+                s[0] = h;
+                s[1] += 1;
+            }
             int action = h % ActionCount;
             Span<float> p = probs.Slice(b * ActionCount, ActionCount);
             p.Fill(0.2f / (ActionCount - 1));
