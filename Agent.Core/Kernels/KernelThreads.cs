@@ -136,8 +136,9 @@ internal static unsafe class KernelThreads
 
     private sealed class Worker
     {
-        // Spinning briefly before sleeping keeps back-to-back layers from paying a full wake-up each.
-        internal readonly ManualResetEventSlim Wake = new(false, 2000);
+        // Spinning briefly before sleeping keeps back-to-back layers of one step from paying a full wake-up each;
+        // a short spin (200, not 2000) stops an idle worker burning the decoder's CPU between frames (agent label).
+        internal readonly ManualResetEventSlim Wake = new(false, 200);
 
         private readonly int _slot;
 
