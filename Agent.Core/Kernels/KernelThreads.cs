@@ -17,7 +17,7 @@ internal static unsafe class KernelThreads
     // _control: the number of workers inside the current job, plus Closed once the caller has taken the last item.
     private const int Closed = 1 << 30;
 
-    private static readonly ManualResetEventSlim Done = new(false, 200);
+    private static readonly ManualResetEventSlim Done = CreateDone();
     private static readonly Worker[] Workers = StartWorkers();
     private static int _busy;
     private static int _control = Closed;
@@ -124,6 +124,16 @@ internal static unsafe class KernelThreads
         }
     }
 
+    // A ManualResetEventSlim creates its lock object the first time a Wait has to block, on the waiting thread.
+    // One blocking wait here, at start-up, keeps that allocation off the first caller that waits for a worker,
+    // which would otherwise be a (one-time) allocation inside a kernel call on a frame path.
+    private static ManualResetEventSlim CreateDone()
+    {
+        var done = new ManualResetEventSlim(false, 200);
+        done.Wait(1);
+        return done;
+    }
+
     private static Worker[] StartWorkers()
     {
         var workers = new Worker[Math.Clamp(Environment.ProcessorCount - 1, 0, 63)];
@@ -136,9 +146,8 @@ internal static unsafe class KernelThreads
 
     private sealed class Worker
     {
-        // Spinning briefly before sleeping keeps back-to-back layers of one step from paying a full wake-up each;
-        // a short spin (200, not 2000) stops an idle worker burning the decoder's CPU between frames (agent label).
-        internal readonly ManualResetEventSlim Wake = new(false, 200);
+        // Spinning briefly before sleeping keeps back-to-back layers of one step from paying a full wake-up each.
+        internal readonly ManualResetEventSlim Wake = new(false, 2000);
 
         private readonly int _slot;
 

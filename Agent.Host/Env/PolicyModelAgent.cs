@@ -61,7 +61,7 @@ public sealed class PolicyModelAgent : IAgentPolicy, IDisposable
             _channels = c;
             _channelsFirst = first;
             PixelFormat format = c switch { 1 => PixelFormat.Gray, 3 => PixelFormat.Rgb, _ => PixelFormat.Rgba };
-            var options = new PreprocessOptions { Grayscale = p.Grayscale, Height = p.Height, Width = p.Width, FrameSkip = 1, MaxPoolLastTwo = false, Stack = p.FrameStack };
+            PreprocessOptions options = p.ToVisionOptions();
             _preprocessors = Enumerable.Range(0, n).Select(_ => new FramePreprocessor(w, h, format, options)).ToArray();
             if (_preprocessors[0].ObservationSize != model.InputSize)
             {

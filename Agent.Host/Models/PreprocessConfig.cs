@@ -19,4 +19,11 @@ public sealed record PreprocessConfig(int Height, int Width, bool Grayscale, int
 
     /// <summary>Channels the encoder sees: FrameStack × (1 gray or 3 colour).</summary>
     public int Channels => FrameStack * (Grayscale ? 1 : 3);
+
+    /// <summary>
+    /// These settings as Agent.Vision preprocessing: resize, gray or RGB, stack; one observation per frame (no frame
+    /// skip), so every decoded frame or env step gets one.
+    /// </summary>
+    public Agent.Vision.PreprocessOptions ToVisionOptions() =>
+        new() { Height = Height, Width = Width, Grayscale = Grayscale, Stack = FrameStack, FrameSkip = 1, MaxPoolLastTwo = false };
 }

@@ -46,14 +46,7 @@ public sealed class PolicyBatchModel : IBatchModel
     /// The preprocessing the model was trained with, as Agent.Vision options: resize, gray or RGB, stack; one
     /// observation per frame (no frame skip), so every decoded frame gets a label.
     /// </summary>
-    public PreprocessOptions Preprocess
-    {
-        get
-        {
-            PreprocessConfig p = _model.Config.Preprocess!;
-            return new PreprocessOptions { Height = p.Height, Width = p.Width, Grayscale = p.Grayscale, Stack = p.FrameStack, FrameSkip = 1 };
-        }
-    }
+    public PreprocessOptions Preprocess => _model.Config.Preprocess!.ToVisionOptions();
 
     /// <summary>As <see cref="IBatchModel.Step"/>; the state lives in the pipeline's host buffer, so streams is not needed.</summary>
     public void Step(ReadOnlySpan<byte> frames, ReadOnlySpan<int> streams, Span<float> state, ReadOnlySpan<float> episodeStarts,

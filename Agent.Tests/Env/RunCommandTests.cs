@@ -94,11 +94,11 @@ public sealed class RunCommandTests(ITestOutputHelper output) : IDisposable
         { "garbage", "more than the maximum" },
         { "huge-length", "more than the maximum" },
         { "close-mid-message", "in the middle of a message" },
-        { "silent", "did not answer within 1 s" },
+        { "silent", "did not answer within 3 s" },
         { "refused", "connection refused" },
         { "other-version", "version mismatch" },
         { "error-reply", "reported: no such game" },
-        { "stall-after-reset", "did not answer within 1 s (waiting for STEP_RESULT)" },
+        { "stall-after-reset", "did not answer within 3 s (waiting for STEP_RESULT)" },
     };
 
     [Theory]
@@ -140,7 +140,10 @@ public sealed class RunCommandTests(ITestOutputHelper output) : IDisposable
             address = $"tcp://127.0.0.1:{((IPEndPoint)probe.LocalEndPoint!).Port}";
         }
 
-        (int code, string stdout, string stderr) = await Agent("run", "--env", address, "--episodes", "1", "--timeout", "1");
+        // The stalls are what --timeout must catch (3 s); the other faults get a generous timeout so that a loaded
+        // machine (the whole suite runs in parallel) cannot turn them into a time-out before the fault arrives.
+        string timeout = fault is "silent" or "stall-after-reset" ? "3" : "20";
+        (int code, string stdout, string stderr) = await Agent("run", "--env", address, "--episodes", "1", "--timeout", timeout);
 
         output.WriteLine(stderr);
         Assert.Equal(1, code);
