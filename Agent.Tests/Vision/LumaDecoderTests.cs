@@ -310,41 +310,6 @@ public sealed class LumaDecoderTests : IDisposable
         }
     }
 
-    [Theory]
-    [InlineData("MJPG", ".avi")]
-    [InlineData("XVID", ".avi")]
-    [InlineData("FFV1", ".mkv")]
-    [InlineData("X264", ".mkv")]
-    public void Read_TruncatedFile_DeliversFramesBeforeBreakThenThrowsWithIndex(string fourcc, string extension)
-    {
-        string whole = _videos.Write("whole" + extension, fourcc, 64, 48, 30, 60);
-        string cut = _videos.Truncate(whole, 0.5);
-        using VideoSource source = VideoSource.Open(cut, Luma);
-        var frame = new byte[source.FrameBytes];
-        int delivered = 0;
-        var e = Assert.Throws<VideoException>(() =>
-        {
-            while (source.Read(frame, out _))
-            {
-                delivered++;
-            }
-        });
-        _output.WriteLine(e.Message);
-        Assert.InRange(delivered, 1, 59);
-        Assert.Equal(delivered, e.FrameIndex);
-        Assert.StartsWith($"{cut}: the stream breaks at frame {delivered}", e.Message);
-    }
-
-    [Fact]
-    public void Read_WrongBufferSize_ThrowsFrameFormatException()
-    {
-        string path = _videos.Write("small.avi", "MJPG", 32, 24, 10, 2);
-        using VideoSource source = VideoSource.Open(path, Luma);
-        var e = Assert.Throws<FrameFormatException>(() => source.Read(new byte[source.FrameBytes - 1], out _));
-        Assert.Contains(path, e.Message);
-        Assert.Equal(0, source.FrameIndex);
-    }
-
     /// <summary>Per-pixel absolute differences between two equally long lists of gray frames.</summary>
     private readonly record struct GrayDifference(int Max, double Mean, double WithinTwo)
     {

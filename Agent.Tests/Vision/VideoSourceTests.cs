@@ -214,15 +214,20 @@ public sealed class VideoSourceTests : IDisposable
     }
 
     [Theory]
-    [InlineData("MJPG", ".avi")]
-    [InlineData("XVID", ".avi")]
-    [InlineData("FFV1", ".mkv")]
-    [InlineData("X264", ".mkv")]
-    public void Read_TruncatedFile_DeliversFramesBeforeBreakThenThrowsWithIndex(string fourcc, string extension)
+    [InlineData("MJPG", ".avi", false)]
+    [InlineData("XVID", ".avi", false)]
+    [InlineData("FFV1", ".mkv", false)]
+    [InlineData("X264", ".mkv", false)]
+    [InlineData("MJPG", ".avi", true)]
+    [InlineData("XVID", ".avi", true)]
+    [InlineData("FFV1", ".mkv", true)]
+    [InlineData("X264", ".mkv", true)]
+    public void Read_TruncatedFile_DeliversFramesBeforeBreakThenThrowsWithIndex(string fourcc, string extension, bool luma)
     {
         string whole = _videos.Write("whole" + extension, fourcc, 64, 48, 30, 60);
         string cut = _videos.Truncate(whole, 0.5);
-        using VideoSource source = VideoSource.Open(cut);
+        using VideoSource source = VideoSource.Open(cut, DecoderPath(luma));
+        Assert.Equal(luma, source.UsesLumaDecoder);
         var frame = new byte[source.FrameBytes];
         int delivered = 0;
         var e = Assert.Throws<VideoException>(() =>
@@ -238,15 +243,17 @@ public sealed class VideoSourceTests : IDisposable
         Assert.StartsWith($"{cut}: the stream breaks at frame {delivered}", e.Message);
     }
 
-    [Fact]
-    public void Read_BufferTooSmall_ThrowsFrameFormatException()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Read_BufferTooSmall_ThrowsFrameFormatException(bool luma)
     {
         string path = _videos.Write("small.avi", "MJPG", 32, 24, 10, 2);
-        using VideoSource source = VideoSource.Open(path);
+        using VideoSource source = VideoSource.Open(path, DecoderPath(luma));
         var frame = new byte[source.FrameBytes - 1];
         var e = Assert.Throws<FrameFormatException>(() => source.Read(frame, out _));
         Assert.Contains(path, e.Message);
-        // The check runs in libagentcv_videoio; its message comes back through libagentcv's agentcv_last_error.
+        // The check is shared by both decoders; its message comes back through libagentcv's agentcv_last_error.
         Assert.Contains($"buffer of {frame.Length} bytes is smaller than the {frame.Length + 1} the frame needs", e.Message);
         Assert.Equal(0, source.FrameIndex);
     }
@@ -259,4 +266,7 @@ public sealed class VideoSourceTests : IDisposable
         source.Dispose();
         Assert.Throws<ObjectDisposedException>(() => source.Read(new byte[32 * 24 * 3], out _));
     }
+
+    /// <summary>OpenCV's BGR decoder, or the luma decoder (gray through libavcodec).</summary>
+    private static VideoSourceOptions DecoderPath(bool luma) => luma ? new() { Format = PixelFormat.Gray } : new();
 }
