@@ -10,13 +10,16 @@ namespace agentcv_detail {
 
 // Source rows an AreaResizer transposes and sums together (one AVX2 register of floats).
 constexpr int kAreaBlockRows = 8;
+// Output columns summed together (eight independent chains of additions; one 8x8 transpose of the sums).
+constexpr int kAreaColumnGroup = 8;
 
 // OpenCV's generic area resize (ResizeArea_Invoker) walks a table of (source column, output column, weight) taps one
 // tap at a time, so each output column's running sum is a chain of dependent float additions: about 3 ms per
 // 1280x720 frame. This class builds the same tables and performs, for every output pixel, the same float operations
-// in the same order (so the same roundings), but for eight source rows at once: the rows are transposed into a
-// column-major float block, so every tap is one 8-wide load, multiply and add (AVX2 when the CPU has it, otherwise
-// the same loop over the eight lanes in plain C++).
+// in the same order (so the same roundings), but for eight source rows at once: the rows are transposed as bytes
+// into a column-major block (8 KB for a 1280-wide frame, so it stays in L1), and every tap is one 8-byte load,
+// widened to floats, one multiply and one add (AVX2 when the CPU has it, otherwise the same loop over the eight
+// lanes in plain C++).
 class AreaResizer {
 public:
     // True when cv::resize would take the generic area path: both axes shrink (factor >= 1) and not both by whole
@@ -41,13 +44,14 @@ private:
 
     cv::Size source_;
     cv::Size destination_;
+    int columns_ = 0;                 // destination width rounded up to kAreaColumnGroup
     int taps_ = 0;                    // most taps any output column has in OpenCV's xtab
-    std::vector<int32_t> tap_column_; // (destination width, taps_): source column of each tap, in xtab order, padded
-    std::vector<float> tap_weight_;   // (destination width, taps_): its weight (0 for padding)
+    std::vector<int32_t> first_column_; // (columns_): the source column of each output column's first tap
+    std::vector<float> tap_weight_;   // (columns_, taps_): tap t reads first_column_ + t; 0 for padding
     std::vector<RowTap> rows_;        // OpenCV's ytab
-    std::vector<float> block_;        // (source width, kAreaBlockRows): the transposed source rows as float
-    std::vector<float> sums_;         // (destination width, kAreaBlockRows): each row's horizontal sums (OpenCV's buf)
-    std::vector<float> sum_;          // destination width: the output row's running sum (OpenCV's sum)
+    std::vector<uint8_t> block_;      // (block width, kAreaBlockRows): the source rows transposed, zero padded
+    std::vector<float> sums_;         // (kAreaBlockRows, columns_): each row's horizontal sums (OpenCV's buf)
+    std::vector<float> sum_;          // columns_: the output row's running sum (OpenCV's sum)
 };
 
 }  // namespace agentcv_detail

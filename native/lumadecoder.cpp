@@ -3,6 +3,7 @@
 // of a YUV frame is the gray frame, range-expanded when the stream is limited range.
 #include "agentcv.h"
 #include "agentcv_internal.h"
+#include "luma_range.h"
 
 extern "C" {
 #include <libavcodec/avcodec.h>
@@ -32,24 +33,6 @@ constexpr std::chrono::seconds kReadTimeout{30};
 constexpr int kSeekAttempts = 3;
 // OpenCV's threshold below which a container duration counts as missing.
 constexpr double kDurationEpsilon = 0.000025;
-// Limited-range luma (16..235) to full range, as swscale maps YUV to GRAY8: round((Y - 16) * 255 / 219), clamped.
-constexpr double kLumaGain = 255.0 / 219.0;
-constexpr double kLumaOffset = -16.0 * 255.0 / 219.0;
-
-// Limited-range luma → full-range gray, one entry per Y value: round(Y·255/219 − 16·255/219), clamped.
-// A table lookup (cv::LUT, vectorised) is ~3× cheaper per frame than convertTo's float multiply-add and
-// gives the same bytes (no luma value lies within float error of a .5 tie: 219 is odd).
-const cv::Mat& luma_expansion_table() {
-    static const cv::Mat table = [] {
-        cv::Mat t(1, 256, CV_8U);
-        for (int y = 0; y < 256; ++y) {
-            t.at<uchar>(y) = cv::saturate_cast<uchar>(y * kLumaGain + kLumaOffset);
-        }
-        return t;
-    }();
-    return table;
-}
-
 struct KeyFrame {
     int64_t index;
     int64_t pts;
@@ -335,8 +318,9 @@ agentcv_status write_gray(agentcv_luma_decoder& d, const agentcv_image* dst) {
             cv::Mat(d.height, d.width, CV_8UC1, f->data[0], static_cast<size_t>(f->linesize[0])).copyTo(gray);
             break;
         case AGENTCV_LUMA_PLANE_EXPANDED:
-            cv::LUT(cv::Mat(d.height, d.width, CV_8UC1, f->data[0], static_cast<size_t>(f->linesize[0])),
-                    luma_expansion_table(), gray);
+            gray.create(d.height, d.width, CV_8UC1);
+            agentcv_detail::expand_luma_plane(f->data[0], static_cast<size_t>(f->linesize[0]), gray.data, gray.step,
+                                              d.width, d.height);
             break;
         case AGENTCV_LUMA_SWSCALE:
             scale_to_gray(d, f, gray);

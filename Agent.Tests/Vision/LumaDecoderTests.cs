@@ -163,32 +163,36 @@ public sealed class LumaDecoderTests : IDisposable
         }
     }
 
-    [Fact]
-    public void Read_LimitedRangeRamp_ExpandsEveryLumaValueLikeFfmpeg()
+    [Theory]
+    [InlineData(256)]
+    [InlineData(270)]
+    public void Read_LimitedRangeRamp_ExpandsEveryLumaValueLikeFfmpeg(int width)
     {
         // Every luma value 0..255 in one lossless frame (chroma neutral): the expansion is checked over its whole domain.
-        const int Width = 256, Height = 16;
-        var yuv = new byte[Width * Height * 3 / 2];
+        // Rows are shifted ramps, so that with a width that is not a multiple of 32 the columns past the last whole
+        // vector (the scalar tail) see every value too.
+        const int Height = 16;
+        var yuv = new byte[width * Height * 3 / 2];
         for (int y = 0; y < Height; y++)
         {
-            for (int x = 0; x < Width; x++)
+            for (int x = 0; x < width; x++)
             {
-                yuv[y * Width + x] = (byte)x;
+                yuv[y * width + x] = (byte)(x + 17 * y);
             }
         }
-        yuv.AsSpan(Width * Height).Fill(128);
-        string rawIn = _videos.PathFor("ramp.yuv");
+        yuv.AsSpan(width * Height).Fill(128);
+        string rawIn = _videos.PathFor($"ramp{width}.yuv");
         File.WriteAllBytes(rawIn, yuv);
-        string path = _videos.PathFor("ramp.mkv");
-        TestVideos.Ffmpeg("-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", $"{Width}x{Height}", "-r", "10", "-i", rawIn,
+        string path = _videos.PathFor($"ramp{width}.mkv");
+        TestVideos.Ffmpeg("-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", $"{width}x{Height}", "-r", "10", "-i", rawIn,
             "-c:v", "ffv1", path);
         (List<byte[]> frames, _, VideoSource source) = ReadAll(path, Luma);
         using (source)
         {
             Assert.Equal(LumaConversion.PlaneExpanded, source.LumaDetails()!.Value.Conversion);
-            byte[] row = frames.Single().AsSpan(0, Width).ToArray();
-            byte[] expected = Enumerable.Range(0, 256).Select(v => (byte)Math.Clamp(Math.Round((v - 16) * 255.0 / 219.0), 0, 255)).ToArray();
-            Assert.Equal(expected, row);
+            byte[] expected = yuv.AsSpan(0, width * Height).ToArray()
+                .Select(v => (byte)Math.Clamp(Math.Round((v - 16) * 255.0 / 219.0), 0, 255)).ToArray();
+            Assert.Equal(expected, frames.Single());
         }
     }
 
