@@ -7,7 +7,7 @@ namespace Agent.Core.Kernels;
 /// inside a job) runs its items itself, so kernels stay correct under any concurrency.
 /// The caller never waits for a worker that has not started: workers join an open job, the caller closes it once
 /// every item is taken and waits only for the workers that joined. On a busy machine a descheduled worker thus costs
-/// parallelism, not latency.
+/// parallelism, not latency. <see cref="KernelParallelism.MaxThreads"/> caps how many workers a job wakes.
 /// </summary>
 internal static unsafe class KernelThreads
 {
@@ -37,7 +37,8 @@ internal static unsafe class KernelThreads
     /// </summary>
     internal static void Run(delegate*<void*, int, int, void> body, void* state, int items)
     {
-        if (items <= 1 || Workers.Length == 0 || Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
+        int helpers = Math.Min(Math.Min(Workers.Length, items - 1), KernelParallelism.MaxThreads - 1);
+        if (helpers <= 0 || Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
         {
             for (int i = 0; i < items; i++)
             {
@@ -54,7 +55,6 @@ internal static unsafe class KernelThreads
             _failure = null;
             Done.Reset();
             Volatile.Write(ref _control, 0);
-            int helpers = Math.Min(Workers.Length, items - 1);
             for (int w = 0; w < helpers; w++)
             {
                 Workers[w].Wake.Set();

@@ -1,8 +1,10 @@
 using System.CommandLine;
+using Agent.Core;
+using Agent.Core.Kernels;
 
 namespace Agent.Host.Accelerated;
 
-/// <summary>The <c>--backend</c> and <c>--device</c> options that label, bench and run share, with one help text.</summary>
+/// <summary>The <c>--backend</c>, <c>--device</c> and <c>--threads</c> options that label, bench and run share, with one help text.</summary>
 internal sealed class BackendOptions
 {
     /// <summary>--backend cpu|opencl.</summary>
@@ -21,11 +23,44 @@ internal sealed class BackendOptions
         DefaultValueFactory = _ => 0,
     };
 
-    /// <summary>Adds both options to <paramref name="command"/>.</summary>
+    /// <summary>--threads N; 0 chooses.</summary>
+    public Option<int> Threads { get; } = new("--threads")
+    {
+        Description = "CPU threads for the model's kernels (cpu backend), 1 to the processor count; 0 chooses: 1 when the " +
+            "frames come from a video decoder (label, bench --source FILE: the decoder's threads keep the cores busy, and one " +
+            "thread runs the model many times faster than 720p decodes), otherwise every processor",
+        DefaultValueFactory = _ => 0,
+    };
+
+    /// <summary>Adds the options to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
         command.Options.Add(Backend);
         command.Options.Add(Device);
+        command.Options.Add(Threads);
+    }
+
+    /// <summary>
+    /// Sets <see cref="KernelParallelism.MaxThreads"/> from --threads, or from the default for a pipeline that does or
+    /// does not <paramref name="decodesVideo"/>, until the returned scope is disposed (the CLI also runs in-process, from
+    /// tests and hosts, so the setting does not outlive the command). A count outside 0..cores is a one-line error.
+    /// </summary>
+    public IDisposable ApplyThreads(ParseResult result, bool decodesVideo)
+    {
+        int requested = result.GetValue(Threads);
+        int available = KernelParallelism.Available;
+        if (requested < 0 || requested > available)
+        {
+            throw new AgentException($"--threads must be between 1 and {available} (this machine's processors), or 0 to choose; not {requested}");
+        }
+        var scope = new ThreadsScope(KernelParallelism.MaxThreads);
+        KernelParallelism.MaxThreads = requested > 0 ? requested : decodesVideo ? 1 : available;
+        return scope;
+    }
+
+    private sealed class ThreadsScope(int previous) : IDisposable
+    {
+        public void Dispose() => KernelParallelism.MaxThreads = previous;
     }
 
     /// <summary>The parsed choice; a bad name, a missing runtime or device is a one-line error before any file is opened.</summary>

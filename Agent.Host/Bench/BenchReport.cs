@@ -47,6 +47,9 @@ public sealed class BenchReport
     /// <summary>Stage threads the pipeline started.</summary>
     public required int PipelineThreads { get; init; }
 
+    /// <summary>The most threads one model kernel call used (--threads; <see cref="Agent.Core.Kernels.KernelParallelism.MaxThreads"/>).</summary>
+    public required int ModelThreads { get; init; }
+
     /// <summary>Threads in the process at the end (stage threads, kernel workers, runtime).</summary>
     public required int ProcessThreads { get; init; }
 
@@ -103,6 +106,7 @@ public sealed class BenchReport
             json.WriteNumber("peak_share", Round(PeakShare));
             json.WriteNumber("peak_mb", Round(PeakMb));
             json.WriteNumber("threads", PipelineThreads);
+            json.WriteNumber("model_threads", ModelThreads);
             json.WriteNumber("process_threads", ProcessThreads);
             json.WriteNumber("alloc_kb", Round(AllocatedBytes / 1024.0));
             json.WriteEndObject();
@@ -141,7 +145,7 @@ public sealed class BenchReport
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"latency p50 {LatencyP50Ms:F2} ms, p99 {LatencyP99Ms:F2} ms; mean batch {MeanBatch:F1}; peak {PeakMb:F0} MB"));
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"threads: {PipelineThreads} pipeline, {ProcessThreads} in the process; {AllocatedBytes / 1024.0:F0} KB allocated by them (start-up buffers)"));
+            $"threads: {PipelineThreads} pipeline, model kernels on {ModelThreads}, {ProcessThreads} in the process; {AllocatedBytes / 1024.0:F0} KB allocated by them (start-up buffers)"));
     }
 
     private static string F(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);

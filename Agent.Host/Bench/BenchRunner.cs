@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Agent.Core.Kernels;
 using Agent.Host.Models;
 using Agent.Host.Pipeline;
 
@@ -75,6 +76,7 @@ public static class BenchRunner
             LatencyP99Ms = stats.Latency.PercentileMs(0.99),
             PeakMb = process.PeakWorkingSet64 / (1024.0 * 1024.0),
             PipelineThreads = stats.Threads,
+            ModelThreads = KernelParallelism.MaxThreads,
             ProcessThreads = process.Threads.Count,
             AllocatedBytes = stats.AllocatedBytes,
             FlopsPerFrame = policy?.FlopsPerFrame ?? 0,

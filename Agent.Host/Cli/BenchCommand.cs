@@ -52,6 +52,7 @@ internal static class BenchCommand
                 throw new AgentException($"--frames {total} is fewer than one frame per stream ({streamCount} streams)");
             }
             string sourceName = result.GetValue(source)!;
+            using IDisposable threads = backend.ApplyThreads(result, decodesVideo: sourceName != "synthetic" && !result.GetValue(modelOnly));
             bool exact = result.GetValue(exactGray);
             if (exact && sourceName == "synthetic")
             {

@@ -56,12 +56,13 @@ internal static class LabelCommand
         command.SetAction(async (ParseResult result, CancellationToken cancellationToken) =>
         {
             BackendChoice choice = backend.Resolve(result);
+            using IDisposable threads = backend.ApplyThreads(result, decodesVideo: true);
             LabelRequest request = LabelRequestBuilder.Build(result.GetValue(videos)!, result.GetValue(output), result.GetValue(outputDir),
                 result.GetValue(format), result.GetValue(emit), result.GetValue(segments), result.GetValue(minSegment),
                 result.GetValue(annotate), result.GetValue(classes), result.GetValue(classesFile)) with { ExactGray = result.GetValue(exactGray) };
             PolicyModel policyModel = ModelFactory.Open(result.GetValue(model));
             PreprocessOptions preprocess = ModelFactory.Preprocess(policyModel);
-            IBatchModel policy = ModelFactory.CreateBatchModel(policyModel, choice, request.Videos.Count);
+            IBatchModel policy = ModelFactory.CreateBatchModel(policyModel, choice, Math.Max(request.Videos.Count, LabelRunner.SequenceSteps));
             using (policy as IDisposable)
             {
                 TextWriter stderr = result.InvocationConfiguration.Error;

@@ -36,6 +36,7 @@ internal static class RunCommand
         command.SetAction((ParseResult r, CancellationToken cancellationToken) =>
         {
             BackendChoice choice = backend.Resolve(r);
+            using IDisposable threads = backend.ApplyThreads(r, decodesVideo: false);
             int count = r.GetValue(episodes);
             double seconds = r.GetValue(timeout);
             if (count < 1)

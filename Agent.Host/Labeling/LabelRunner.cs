@@ -12,6 +12,14 @@ namespace Agent.Host.Labeling;
 internal static class LabelRunner
 {
     /// <summary>
+    /// Frames of a single video stepped per model call (<see cref="PipelineOptions.SequenceSteps"/>). Label is offline,
+    /// so it trades latency for throughput: the encoder's weights (6.4 MB for NatureCNN's 3136→512 layer) are read once
+    /// per 16 frames instead of once per frame, while the decoder's frames crowd them out of the cache (BENCHMARKS.md).
+    /// Several videos are batched across streams instead.
+    /// </summary>
+    public const int SequenceSteps = 16;
+
+    /// <summary>
     /// Labels the request's videos with <paramref name="model"/>, each video preprocessed with
     /// <paramref name="preprocess"/>. Throws an <see cref="AgentException"/> (one line naming the file, the frame where
     /// decoding stopped and what was written) when a video breaks; what was labelled is kept either way.
@@ -52,7 +60,7 @@ internal static class LabelRunner
             }
 
             var sink = new LabelSink(targets);
-            var pipeline = new InferencePipeline(model, new PipelineOptions { MaxBatch = Math.Max(1, sources.Count) });
+            var pipeline = new InferencePipeline(model, new PipelineOptions { MaxBatch = Math.Max(1, sources.Count), SequenceSteps = SequenceSteps });
             Task<PipelineStats> run = pipeline.RunAsync(sources, sink, cancellationToken);
             PipelineStats stats = showProgress ? await WithProgressAsync(run, pipeline, sources, stderr) : await run;
 

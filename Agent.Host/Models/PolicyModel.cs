@@ -173,19 +173,7 @@ public sealed partial class PolicyModel
         CheckStep(frames.Length, state.Length, episodeStarts.Length, outputs, batch);
         EnsureCapacity(batch);
         long start = Stopwatch.GetTimestamp();
-        if (Config.Preprocess is { } p && p.Scale != PreprocessConfig.DefaultScale)
-        {
-            Span<float> x = _input.AsSpan(0, batch * InputSize);
-            for (int i = 0; i < x.Length; i++)
-            {
-                x[i] = frames[i] * p.Scale;
-            }
-            Encoder.Forward(x, _features, batch);
-        }
-        else
-        {
-            Encoder.Forward(frames, _features, batch);
-        }
+        Encode(frames, batch);
         Recur(state, episodeStarts, outputs, batch, start);
     }
 
@@ -200,6 +188,49 @@ public sealed partial class PolicyModel
         long start = Stopwatch.GetTimestamp();
         Encoder.Forward(observations, _features, batch);
         Recur(state, episodeStarts, outputs, batch, start);
+    }
+
+    /// <summary>
+    /// Steps one stream through <paramref name="steps"/> consecutive frames: the encoder runs once over all of them
+    /// (batch = steps, so its weights are read once per call, not once per frame), then the cores step frame by frame
+    /// and the heads run over all. frames is (steps, InputSize) uint8 in frame order; state is (StateSize), updated in
+    /// place through every frame; episodeStarts is empty or (steps): a nonzero entry scales the state by (1 − start)
+    /// before that frame; outputs holds (steps) rows. Equals <paramref name="steps"/> calls of
+    /// <see cref="Step(ReadOnlySpan{byte}, Span{float}, ReadOnlySpan{float}, PolicyOutputs, int)"/> at batch 1 up to float
+    /// rounding. Allocates nothing once the capacity covers <paramref name="steps"/>.
+    /// </summary>
+    public void StepSequence(ReadOnlySpan<byte> frames, Span<float> state, ReadOnlySpan<float> episodeStarts, PolicyOutputs outputs, int steps)
+    {
+        ArgumentNullException.ThrowIfNull(outputs);
+        outputs.CheckBatch(steps);
+        if (frames.Length < (long)steps * InputSize || state.Length < StateSize || (episodeStarts.Length != 0 && episodeStarts.Length < steps))
+        {
+            throw new ArgumentException(
+                $"policy sequence of {steps} frames: input has {frames.Length} (needs {(long)steps * InputSize}), state {state.Length} (needs {StateSize}), "
+                + $"episodeStarts {episodeStarts.Length} (needs 0 or {steps})");
+        }
+        EnsureCapacity(steps);
+        long start = Stopwatch.GetTimestamp();
+        Encode(frames, steps);
+        long encoded = Stopwatch.GetTimestamp();
+        _encoderTicks += encoded - start;
+        int features = Encoder.OutputSize;
+        int hidden = Config.HiddenSize;
+        Span<float> stream = state.Slice(0, StateSize);
+        for (int t = 0; t < steps; t++)
+        {
+            if (!episodeStarts.IsEmpty && episodeStarts[t] != 0f)
+            {
+                System.Numerics.Tensors.TensorPrimitives.Multiply(stream, 1f - episodeStarts[t], stream);
+            }
+            Remember(_features.AsSpan(t * features, features), stream, _latent.AsSpan(t * hidden, hidden),
+                CriticMemory is null ? default : _criticLatent.AsSpan(t * hidden, hidden), 1);
+        }
+        long remembered = Stopwatch.GetTimestamp();
+        _memoryTicks += remembered - encoded;
+        Actor.Forward(_latent, outputs, steps);
+        Critic.Forward(CriticMemory is null ? _latent : _criticLatent, outputs.Values, steps);
+        _headsTicks += Stopwatch.GetTimestamp() - remembered;
     }
 
     /// <summary>Zeroes the state of the streams whose episode starts: state[b] ← state[b]·(1 − episodeStarts[b]).</summary>
@@ -230,35 +261,56 @@ public sealed partial class PolicyModel
         {
             ResetStates(state, episodeStarts, batch);
         }
-        int size = StateSize;
-        ReadOnlySpan<float> criticLatent = _latent;
-        if (CriticMemory is null)
-        {
-            Memory.Step(_features, state.Slice(0, batch * size), _latent, batch);
-        }
-        else
-        {
-            // Per stream the state is [actor core | critic core]; each core wants its own contiguous (batch, S) block.
-            int core = Config.CoreStateSize;
-            for (int b = 0; b < batch; b++)
-            {
-                state.Slice(b * size, core).CopyTo(_actorState.AsSpan(b * core, core));
-                state.Slice(b * size + core, core).CopyTo(_criticState.AsSpan(b * core, core));
-            }
-            Memory.Step(_features, _actorState.AsSpan(0, batch * core), _latent, batch);
-            CriticMemory.Step(_features, _criticState.AsSpan(0, batch * core), _criticLatent, batch);
-            for (int b = 0; b < batch; b++)
-            {
-                _actorState.AsSpan(b * core, core).CopyTo(state.Slice(b * size, core));
-                _criticState.AsSpan(b * core, core).CopyTo(state.Slice(b * size + core, core));
-            }
-            criticLatent = _criticLatent;
-        }
+        Remember(_features, state.Slice(0, batch * StateSize), _latent, _criticLatent, batch);
         long remembered = Stopwatch.GetTimestamp();
         _memoryTicks += remembered - encoded;
         Actor.Forward(_latent, outputs, batch);
-        Critic.Forward(criticLatent, outputs.Values, batch);
+        Critic.Forward(CriticMemory is null ? _latent : _criticLatent, outputs.Values, batch);
         _headsTicks += Stopwatch.GetTimestamp() - remembered;
+    }
+
+    // frames (batch, InputSize) uint8 → _features (batch, F), with the config's input scale when it is not 1/255.
+    private void Encode(ReadOnlySpan<byte> frames, int batch)
+    {
+        if (Config.Preprocess is { } p && p.Scale != PreprocessConfig.DefaultScale)
+        {
+            Span<float> x = _input.AsSpan(0, batch * InputSize);
+            for (int i = 0; i < x.Length; i++)
+            {
+                x[i] = frames[i] * p.Scale;
+            }
+            Encoder.Forward(x, _features, batch);
+        }
+        else
+        {
+            Encoder.Forward(frames, _features, batch);
+        }
+    }
+
+    // The cores: features (batch, F) and state (batch, StateSize) → latent (batch, H), and with a critic core
+    // criticLatent (batch, H); the state is updated in place.
+    private void Remember(ReadOnlySpan<float> features, Span<float> state, Span<float> latent, Span<float> criticLatent, int batch)
+    {
+        if (CriticMemory is null)
+        {
+            Memory.Step(features, state, latent, batch);
+            return;
+        }
+        // Per stream the state is [actor core | critic core]; each core wants its own contiguous (batch, S) block.
+        int size = StateSize;
+        int core = Config.CoreStateSize;
+        for (int b = 0; b < batch; b++)
+        {
+            state.Slice(b * size, core).CopyTo(_actorState.AsSpan(b * core, core));
+            state.Slice(b * size + core, core).CopyTo(_criticState.AsSpan(b * core, core));
+        }
+        Memory.Step(features, _actorState.AsSpan(0, batch * core), latent, batch);
+        CriticMemory.Step(features, _criticState.AsSpan(0, batch * core), criticLatent, batch);
+        for (int b = 0; b < batch; b++)
+        {
+            _actorState.AsSpan(b * core, core).CopyTo(state.Slice(b * size, core));
+            _criticState.AsSpan(b * core, core).CopyTo(state.Slice(b * size + core, core));
+        }
     }
 
     private void CheckStep(int inputLength, int stateLength, int startsLength, PolicyOutputs outputs, int batch)

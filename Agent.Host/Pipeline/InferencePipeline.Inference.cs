@@ -13,6 +13,11 @@ public sealed partial class InferencePipeline
         /// </summary>
         private void InferenceLoop()
         {
+            if (_sequence > 1)
+            {
+                SequenceLoop((ISequenceBatchModel)_model);
+                return;
+            }
             ChannelReader<FrameToken> ready = _ready.Reader;
             var waiter = new ChannelWaiter<FrameToken>(ready);
             var batcher = new Batcher(_streams, _slotsPerStream + 1, _maxBatch);
@@ -82,6 +87,77 @@ public sealed partial class InferencePipeline
                 }
                 _modelBusy += Stopwatch.GetTimestamp() - start;
                 _steps++;
+            }
+        }
+
+        /// <summary>
+        /// The inference thread with one stream and <see cref="PipelineOptions.SequenceSteps"/> above 1: waits for that
+        /// many frames (or the stream's end), steps them in one <see cref="ISequenceBatchModel.StepSequence"/>, and
+        /// passes them to the sink in order.
+        /// </summary>
+        private void SequenceLoop(ISequenceBatchModel model)
+        {
+            ChannelReader<FrameToken> ready = _ready.Reader;
+            var waiter = new ChannelWaiter<FrameToken>(ready);
+            var tokens = new FrameToken[_sequence];
+            var state = new float[_stateSize];
+            var frames = new byte[checked(_sequence * _observationSize)];
+            var starts = new float[_sequence];
+            var probs = new float[checked(_sequence * _actions)];
+            var values = new float[_sequence];
+            var actions = new int[_sequence];
+            ChannelWriter<FrameToken> done = _done.Writer;
+            long stepped = 0;
+            bool ended = false;
+            while (!ended && !Faulted)
+            {
+                int count = 0;
+                FrameToken end = default;
+                while (count < _sequence && !ended)
+                {
+                    if (ready.TryRead(out FrameToken token))
+                    {
+                        if (token.IsEnd)
+                        {
+                            end = token;
+                            ended = true;
+                        }
+                        else
+                        {
+                            tokens[count++] = token;
+                        }
+                    }
+                    else if (waiter.Wait(Timeout.Infinite) == ChannelWaiter<FrameToken>.Outcome.Completed)
+                    {
+                        return;
+                    }
+                }
+                if (count > 0)
+                {
+                    long start = Stopwatch.GetTimestamp();
+                    for (int t = 0; t < count; t++)
+                    {
+                        Observation(tokens[t].Slot).CopyTo(frames.AsSpan(t * _observationSize, _observationSize));
+                        starts[t] = stepped + t == 0 ? 1f : 0f;
+                    }
+                    model.StepSequence(frames.AsSpan(0, count * _observationSize), 0, state, starts.AsSpan(0, count),
+                        probs.AsSpan(0, count * _actions), values.AsSpan(0, count), actions.AsSpan(0, count), count);
+                    for (int t = 0; t < count; t++)
+                    {
+                        int slot = tokens[t].Slot;
+                        probs.AsSpan(t * _actions, _actions).CopyTo(_probs.AsSpan(slot * _actions, _actions));
+                        _values[slot] = values[t];
+                        _chosen[slot] = actions[t];
+                        Write(_done, tokens[t]);
+                    }
+                    stepped += count;
+                    _modelBusy += Stopwatch.GetTimestamp() - start;
+                    _steps++;
+                }
+                if (ended && !done.TryWrite(end))
+                {
+                    throw new InvalidOperationException("the sink channel refused an end token");
+                }
             }
         }
 

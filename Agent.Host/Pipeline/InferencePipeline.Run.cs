@@ -15,6 +15,7 @@ public sealed partial class InferencePipeline
         private readonly int _streams;
         private readonly int _slotsPerStream;
         private readonly int _maxBatch;
+        private readonly int _sequence;
         private readonly int _maxWaitMs;
         private readonly int _workers;
         private readonly int _observationSize;
@@ -61,8 +62,9 @@ public sealed partial class InferencePipeline
             _cancellation = cancellation;
             _streams = sources.Count;
             PipelineOptions options = owner.Options;
-            _slotsPerStream = options.SlotsPerStream;
             _maxBatch = Math.Min(options.MaxBatch, _streams);
+            _sequence = _streams == 1 && _model is ISequenceBatchModel ? options.SequenceSteps : 1;
+            _slotsPerStream = _sequence > 1 ? Math.Max(options.SlotsPerStream, 2 * _sequence) : options.SlotsPerStream;
             _maxWaitMs = (int)Math.Ceiling(options.MaxWait.TotalMilliseconds);
             _workers = Math.Min(_streams, options.SourceThreads > 0 ? options.SourceThreads : Environment.ProcessorCount);
             _observationSize = _model.ObservationSize;

@@ -8,12 +8,12 @@ namespace Agent.Host.Pipeline;
 /// A <see cref="PolicyModel"/> with a categorical (Discrete) actor as the pipeline's <see cref="IBatchModel"/>:
 /// steps the model into its own preallocated outputs and copies probabilities, values and greedy actions out.
 /// </summary>
-public sealed class PolicyBatchModel : IBatchModel
+public sealed class PolicyBatchModel : ISequenceBatchModel
 {
     private readonly PolicyModel _model;
     private readonly PolicyOutputs _outputs;
 
-    /// <summary>Wraps <paramref name="model"/> for batches of up to <paramref name="maxBatch"/> streams.</summary>
+    /// <summary>Wraps <paramref name="model"/> for batches of up to <paramref name="maxBatch"/> streams (or frames of one stream).</summary>
     public PolicyBatchModel(PolicyModel model, int maxBatch)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -53,8 +53,21 @@ public sealed class PolicyBatchModel : IBatchModel
         Span<float> probs, Span<float> values, Span<int> actions, int batch)
     {
         _model.Step(frames, state, episodeStarts, _outputs, batch);
-        _outputs.Probabilities.AsSpan(0, batch * ActionCount).CopyTo(probs);
-        _outputs.Values.AsSpan(0, batch).CopyTo(values);
-        _outputs.Actions.AsSpan(0, batch).CopyTo(actions);
+        CopyOut(probs, values, actions, batch);
+    }
+
+    /// <summary>As <see cref="ISequenceBatchModel.StepSequence"/>, through <see cref="PolicyModel.StepSequence"/>; at most the constructor's maxBatch frames.</summary>
+    public void StepSequence(ReadOnlySpan<byte> frames, int stream, Span<float> state, ReadOnlySpan<float> episodeStarts,
+        Span<float> probs, Span<float> values, Span<int> actions, int steps)
+    {
+        _model.StepSequence(frames, state, episodeStarts, _outputs, steps);
+        CopyOut(probs, values, actions, steps);
+    }
+
+    private void CopyOut(Span<float> probs, Span<float> values, Span<int> actions, int rows)
+    {
+        _outputs.Probabilities.AsSpan(0, rows * ActionCount).CopyTo(probs);
+        _outputs.Values.AsSpan(0, rows).CopyTo(values);
+        _outputs.Actions.AsSpan(0, rows).CopyTo(actions);
     }
 }

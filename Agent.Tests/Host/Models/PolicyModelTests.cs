@@ -96,6 +96,71 @@ public sealed class PolicyModelTests(ITestOutputHelper output)
         Assert.True(worst <= 1e-6f);
     }
 
+    public static TheoryData<bool, int> SequenceModels => new() { { false, 1 }, { true, 1 }, { false, 2 }, { true, 2 } };
+
+    [Theory]
+    [MemberData(nameof(SequenceModels))]
+    public void StepSequence_EqualsSteppingEachFrameAlone(bool criticMemory, int layers)
+    {
+        // NatureCNN frames (its 3136→512 layer is what a sequence batches), resets at frames 0 and 7.
+        var config = ModelConfig.ForFrames(PreprocessConfig.Atari(2), ActionSpec.Discrete(4)) with
+        {
+            CriticMemory = criticMemory, Layers = layers, HiddenSize = 16, FeatureSize = 64,
+        };
+        PolicyModel model = PolicyModel.CreateRandom(config, 9);
+        const int Steps = 11;
+        var frames = new byte[Steps * model.InputSize];
+        new Random(4).NextBytes(frames);
+        float[] starts = Enumerable.Range(0, Steps).Select(t => t is 0 or 7 ? 1f : 0f).ToArray();
+        float[] sequenceState = Enumerable.Range(0, model.StateSize).Select(i => MathF.Cos(i)).ToArray();
+        float[] singleState = (float[])sequenceState.Clone();
+        PolicyOutputs all = model.CreateOutputs(Steps), one = model.CreateOutputs(1);
+
+        model.StepSequence(frames, sequenceState, starts, all, Steps);
+
+        float worst = 0f;
+        for (int t = 0; t < Steps; t++)
+        {
+            model.Step(frames.AsSpan(t * model.InputSize, model.InputSize), singleState, starts.AsSpan(t, 1), one, 1);
+            worst = Math.Max(worst, NumericAssert.MaxAbsError(one.LogitsRow(0), all.LogitsRow(t)));
+            worst = Math.Max(worst, Math.Abs(one.Values[0] - all.Values[t]));
+            Assert.Equal(one.Actions[0], all.Actions[t]);
+        }
+        worst = Math.Max(worst, NumericAssert.MaxAbsError(singleState, sequenceState));
+        output.WriteLine($"sequence of {Steps} vs frame by frame: max abs error {worst:E2} (tolerance 1e-6)");
+        Assert.True(worst <= 1e-6f, $"max abs error {worst}");
+    }
+
+    [Fact]
+    public void StepSequence_AfterWarmUp_AllocatesNothing()
+    {
+        PolicyModel model = PolicyModel.CreateRandom(ModelConfig.ForFrames(new PreprocessConfig(36, 36, true, 2, 1f / 200f), ActionSpec.Discrete(3)) with { CriticMemory = true, HiddenSize = 16, FeatureSize = 32 });
+        const int Steps = 8;
+        PolicyOutputs outputs = model.CreateOutputs(Steps);
+        var frames = new byte[Steps * model.InputSize];
+        new Random(1).NextBytes(frames);
+        var state = new float[model.StateSize];
+        var starts = new float[Steps];
+        model.StepSequence(frames, state, starts, outputs, Steps);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 5; i++)
+        {
+            model.StepSequence(frames, state, starts, outputs, Steps);
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        output.WriteLine($"5 sequences of {Steps} allocated {allocated} bytes");
+        Assert.Equal(0, allocated);
+    }
+
+    [Fact]
+    public void StepSequence_ShortInput_ThrowsNamingSizes()
+    {
+        PolicyModel model = PolicyModel.CreateRandom(ModelConfig.ForFrames(new PreprocessConfig(36, 36, true, 1, PreprocessConfig.DefaultScale), ActionSpec.Discrete(2)) with { HiddenSize = 4, FeatureSize = 8 });
+        var error = Assert.Throws<ArgumentException>(() =>
+            model.StepSequence(new byte[model.InputSize], new float[model.StateSize], [], model.CreateOutputs(2), 2));
+        Assert.Contains($"needs {2 * model.InputSize}", error.Message);
+    }
+
     [Fact]
     public void Step_CustomScale_EqualsFloatStepOnScaledFrames()
     {

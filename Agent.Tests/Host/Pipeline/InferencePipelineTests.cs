@@ -204,6 +204,98 @@ public class InferencePipelineTests(ITestOutputHelper output)
         Assert.Equal("disk full", error.Message);
     }
 
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(16, 1)]
+    [InlineData(16, 40)]
+    [InlineData(5, 23)]
+    public async Task RunAsync_SequenceSteps_OneStreamSteppedInRunsOfThatManyFramesWithTheSameResults(int steps, int frames)
+    {
+        var source = new SequenceSource("video", ObservationSize, seed: 4, frames: frames);
+        var sink = new RecordingSink();
+        var model = new SequenceHashModel(ObservationSize);
+        var pipeline = new InferencePipeline(model, new PipelineOptions { SequenceSteps = steps });
+
+        PipelineStats stats = await RunAsync(pipeline, [source], sink);
+
+        Assert.Equal(frames, stats.Frames);
+        Assert.Equal(Enumerable.Range(0, frames).Select(i => (long)i), sink.Of(0).Select(r => r.Index));
+        Assert.Equal(source.ExpectedValues(frames), sink.Of(0).Select(r => r.Value));
+        Assert.True(sink.Ends[0].Completed);
+        if (steps > 1)
+        {
+            // Full runs of `steps` frames, then what is left when the stream ends.
+            int[] expected = Enumerable.Repeat(steps, frames / steps).Concat(frames % steps > 0 ? [frames % steps] : []).ToArray();
+            Assert.Equal(expected, model.Sequences);
+            Assert.Equal(expected.Length, stats.Steps);
+        }
+        else
+        {
+            Assert.Empty(model.Sequences);
+        }
+    }
+
+    [Fact]
+    public async Task RunAsync_SequenceStepsWithSeveralStreams_BatchesAcrossStreamsInstead()
+    {
+        var sources = Enumerable.Range(0, 3).Select(s => new SequenceSource($"s{s}", ObservationSize, s, 20)).ToArray();
+        var sink = new RecordingSink();
+        var model = new SequenceHashModel(ObservationSize);
+        var pipeline = new InferencePipeline(model, new PipelineOptions { SequenceSteps = 8 });
+
+        await RunAsync(pipeline, sources, sink);
+
+        Assert.Empty(model.Sequences);
+        for (int s = 0; s < 3; s++)
+        {
+            Assert.Equal(sources[s].ExpectedValues(20), sink.Of(s).Select(r => r.Value));
+        }
+    }
+
+    [Fact]
+    public async Task RunAsync_SequenceStepsCancelled_KeepsEveryFrameReadAndEndsTheStream()
+    {
+        using var cancellation = new CancellationTokenSource();
+        var source = new SequenceSource("live", ObservationSize, 2, long.MaxValue);
+        var sink = new RecordingSink();
+        sink.OnFrameHook = (_, _) =>
+        {
+            if (sink.Received == 40)
+            {
+                cancellation.Cancel();
+            }
+        };
+        var pipeline = new InferencePipeline(new SequenceHashModel(ObservationSize), new PipelineOptions { SequenceSteps = 16 });
+
+        PipelineStats stats = await RunAsync(pipeline, [source], sink, cancellation.Token);
+
+        Assert.True(sink.Ends[0].Cancelled);
+        Assert.InRange(stats.Frames, 40, 40 + 2 * 16);
+        Assert.Equal(source.ExpectedValues(sink.Of(0).Count), sink.Of(0).Select(r => r.Value));
+    }
+
+    [Fact]
+    public async Task RunAsync_SequenceStepsSlowSink_SourceStaysWithinTwiceTheSequence()
+    {
+        var source = new SequenceSource("video", ObservationSize, 3, 200);
+        var sink = new RecordingSink();
+        long maxAhead = 0;
+        source.BeforeRead = index => maxAhead = Math.Max(maxAhead, index - sink.Received);
+        sink.OnFrameHook = (_, _) => Thread.Sleep(1);
+        var pipeline = new InferencePipeline(new SequenceHashModel(ObservationSize), new PipelineOptions { SequenceSteps = 8 });
+
+        await RunAsync(pipeline, [source], sink);
+
+        Assert.Equal(200, sink.Of(0).Count);
+        Assert.InRange(maxAhead, 8 - 1, 2 * 8);
+    }
+
+    [Fact]
+    public void PipelineOptions_SequenceStepsBelowOne_IsRejected()
+    {
+        Assert.Throws<ArgumentException>(() => new InferencePipeline(new HashModel(ObservationSize), new PipelineOptions { SequenceSteps = 0 }));
+    }
+
     [Fact]
     public void RunAsync_SourceObservationSizeDiffersFromModel_Throws()
     {

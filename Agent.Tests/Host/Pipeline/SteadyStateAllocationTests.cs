@@ -77,4 +77,31 @@ public class SteadyStateAllocationTests(ITestOutputHelper output)
         output.WriteLine($"short run {small} B, long run {large} B, {perFrame:F4} B per extra frame");
         Assert.True(perFrame < 1.0, $"{perFrame:F3} bytes allocated per frame in steady state");
     }
+
+    [Fact]
+    public async Task RunAsync_OneStreamInSequences_AllocatesNothingPerFrame()
+    {
+        // Label's path: one stream, the default model stepped 16 frames per call through StepSequence.
+        const int steps = 16;
+        var policy = new PolicyBatchModel(PolicyModel.CreateDefault(), steps);
+        var observations = new byte[4 * policy.ObservationSize];
+        new Random(4).NextBytes(observations);
+        async Task<long> RunAsync(long frames)
+        {
+            var source = new MemoryFrameSource("m", observations, policy.ObservationSize, frames);
+            PipelineStats stats = await new InferencePipeline(policy, new PipelineOptions { SequenceSteps = steps })
+                .RunAsync([source], new SummingSink(1)).WaitAsync(TimeSpan.FromSeconds(120));
+            Assert.Equal(frames, stats.Frames);
+            Assert.Equal((frames + steps - 1) / steps, stats.Steps);
+            return stats.AllocatedBytes;
+        }
+
+        await RunAsync(32);
+        long small = await RunAsync(32);
+        long large = await RunAsync(1032);
+
+        double perFrame = (double)(large - small) / 1000;
+        output.WriteLine($"short run {small} B, long run {large} B, {perFrame:F4} B per extra frame");
+        Assert.True(perFrame < 1.0, $"{perFrame:F3} bytes allocated per frame in steady state");
+    }
 }

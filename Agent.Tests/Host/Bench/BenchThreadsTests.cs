@@ -1,0 +1,50 @@
+using System.Text.Json;
+using Agent.Core.Kernels;
+using Agent.Host.Cli;
+using Agent.Tests.Core.Kernels;
+
+namespace Agent.Tests.Host.Bench;
+
+/// <summary>--threads on bench and label: what each chooses, that it is reported, and that it does not outlive the command.</summary>
+[Collection(nameof(KernelParallelismCollection))]
+public sealed class BenchThreadsTests
+{
+    private static async Task<(int Code, JsonElement Report, string Stderr)> BenchAsync(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = await AgentCli.RunAsync(["bench", "--frames", "4", "--json", .. args], stdout, stderr);
+        JsonElement report = code == 0 ? JsonDocument.Parse(stdout.ToString().TrimEnd().Split('\n')[^1]).RootElement.Clone() : default;
+        return (code, report, stderr.ToString());
+    }
+
+    [Fact]
+    public async Task Bench_Synthetic_UsesEveryThreadByDefault()
+    {
+        (int code, JsonElement report, string stderr) = await BenchAsync();
+        Assert.True(code == 0, stderr);
+        Assert.Equal(KernelParallelism.Available, report.GetProperty("model_threads").GetInt32());
+    }
+
+    [Fact]
+    public async Task Bench_ThreadsOne_IsReportedAndRestoredAfterwards()
+    {
+        (int code, JsonElement report, string stderr) = await BenchAsync("--model-only", "--threads", "1");
+        Assert.True(code == 0, stderr);
+        Assert.Equal(1, report.GetProperty("model_threads").GetInt32());
+        Assert.Equal(KernelParallelism.Available, KernelParallelism.MaxThreads);
+    }
+
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("100000")]
+    public async Task Bench_ThreadsOutOfRange_IsOneLineNamingTheFlag(string threads)
+    {
+        (int code, _, string stderr) = await BenchAsync("--threads", threads);
+        Assert.Equal(1, code);
+        string line = Assert.Single(stderr.TrimEnd().Split('\n'));
+        Assert.Contains($"--threads must be between 1 and {KernelParallelism.Available}", line);
+        Assert.Contains(threads, line);
+        Assert.Equal(KernelParallelism.Available, KernelParallelism.MaxThreads);
+    }
+}
