@@ -14,10 +14,10 @@ internal static class LabelRunner
     /// <summary>
     /// Frames of a single video stepped per model call (<see cref="PipelineOptions.SequenceSteps"/>). Label is offline,
     /// so it trades latency for throughput: the encoder's weights (6.4 MB for NatureCNN's 3136→512 layer) are read once
-    /// per 16 frames instead of once per frame, while the decoder's frames crowd them out of the cache (BENCHMARKS.md).
+    /// per 32 frames instead of once per frame, while the decoder's frames crowd them out of the cache (BENCHMARKS.md).
     /// Several videos are batched across streams instead.
     /// </summary>
-    public const int SequenceSteps = 16;
+    public const int SequenceSteps = 32;
 
     /// <summary>
     /// Labels the request's videos with <paramref name="model"/>, each video preprocessed with

@@ -81,8 +81,8 @@ public class SteadyStateAllocationTests(ITestOutputHelper output)
     [Fact]
     public async Task RunAsync_OneStreamInSequences_AllocatesNothingPerFrame()
     {
-        // Label's path: one stream, the default model stepped 16 frames per call through StepSequence.
-        const int steps = 16;
+        // Label's path: one stream, the default model stepped LabelRunner.SequenceSteps frames per call through StepSequence.
+        const int steps = Agent.Host.Labeling.LabelRunner.SequenceSteps;
         var policy = new PolicyBatchModel(PolicyModel.CreateDefault(), steps);
         var observations = new byte[4 * policy.ObservationSize];
         new Random(4).NextBytes(observations);
@@ -96,9 +96,9 @@ public class SteadyStateAllocationTests(ITestOutputHelper output)
             return stats.AllocatedBytes;
         }
 
-        await RunAsync(32);
-        long small = await RunAsync(32);
-        long large = await RunAsync(1032);
+        await RunAsync(2 * steps);
+        long small = await RunAsync(2 * steps);
+        long large = await RunAsync(2 * steps + 1000);
 
         double perFrame = (double)(large - small) / 1000;
         output.WriteLine($"short run {small} B, long run {large} B, {perFrame:F4} B per extra frame");
