@@ -182,6 +182,16 @@ void vertical_scalar(float* sum, const float* row, float beta, int columns, bool
     for (int x = 0; x < columns; x++) sum[x] = start ? beta * row[x] : sum[x] + beta * row[x];
 }
 
+void vertical(float* sum, const float* row, float beta, int columns, bool start) {
+#ifdef AGENTCV_HAVE_X86
+    if (cpu_has_avx2()) {
+        vertical_avx2(sum, row, beta, columns, start);
+        return;
+    }
+#endif
+    vertical_scalar(sum, row, beta, columns, start);
+}
+
 }  // namespace
 
 bool AreaResizer::applies(cv::Size source, cv::Size destination) {
@@ -251,9 +261,6 @@ void AreaResizer::run(const cv::Mat& source, cv::Mat& destination) {
     int previous_row = rows_.front().destination_row;
     int first = -kAreaBlockRows;  // first source row of the block in sums_
     bool start = true;            // sum_ holds nothing yet: the next row starts it
-#ifdef AGENTCV_HAVE_X86
-    const bool avx2 = cpu_has_avx2();
-#endif
     for (const RowTap& r : rows_) {
         if (r.source_row >= first + kAreaBlockRows) {
             first = r.source_row;
@@ -266,15 +273,7 @@ void AreaResizer::run(const cv::Mat& source, cv::Mat& destination) {
             start = true;
         }
         const float* row = sums_.data() + static_cast<size_t>(r.source_row - first) * columns_;
-#ifdef AGENTCV_HAVE_X86
-        if (avx2) {
-            vertical_avx2(sum_.data(), row, r.beta, columns_, start);
-        } else {
-            vertical_scalar(sum_.data(), row, r.beta, columns_, start);
-        }
-#else
-        vertical_scalar(sum_.data(), row, r.beta, columns_, start);
-#endif
+        vertical(sum_.data(), row, r.beta, columns_, start);
         start = false;
     }
     uint8_t* out = destination.ptr<uint8_t>(previous_row);

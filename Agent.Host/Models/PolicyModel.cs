@@ -226,11 +226,7 @@ public sealed partial class PolicyModel
             Remember(_features.AsSpan(t * features, features), stream, _latent.AsSpan(t * hidden, hidden),
                 CriticMemory is null ? default : _criticLatent.AsSpan(t * hidden, hidden), 1);
         }
-        long remembered = Stopwatch.GetTimestamp();
-        _memoryTicks += remembered - encoded;
-        Actor.Forward(_latent, outputs, steps);
-        Critic.Forward(CriticMemory is null ? _latent : _criticLatent, outputs.Values, steps);
-        _headsTicks += Stopwatch.GetTimestamp() - remembered;
+        Heads(outputs, steps, encoded);
     }
 
     /// <summary>Zeroes the state of the streams whose episode starts: state[b] ← state[b]·(1 − episodeStarts[b]).</summary>
@@ -262,6 +258,12 @@ public sealed partial class PolicyModel
             ResetStates(state, episodeStarts, batch);
         }
         Remember(_features, state.Slice(0, batch * StateSize), _latent, _criticLatent, batch);
+        Heads(outputs, batch, encoded);
+    }
+
+    // The heads over latent rows (batch, H) into outputs; the memory time runs from encoded to now.
+    private void Heads(PolicyOutputs outputs, int batch, long encoded)
+    {
         long remembered = Stopwatch.GetTimestamp();
         _memoryTicks += remembered - encoded;
         Actor.Forward(_latent, outputs, batch);
