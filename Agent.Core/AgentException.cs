@@ -1,4 +1,4 @@
-namespace Agent.Core;
+namespace AgentRnn.Core;
 
 /// <summary>
 /// An error a user can cause — a bad file, a bad message, a bad flag — as opposed to a bug.

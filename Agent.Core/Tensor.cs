@@ -1,4 +1,4 @@
-namespace Agent.Core;
+namespace AgentRnn.Core;
 
 /// <summary>
 /// A float32 tensor: a shape and contiguous, row-major (channel-first) memory.

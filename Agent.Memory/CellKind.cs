@@ -1,4 +1,4 @@
-namespace Agent.Memory;
+namespace AgentRnn.Memory;
 
 /// <summary>The recurrent cell, with PyTorch's semantics.</summary>
 public enum CellKind

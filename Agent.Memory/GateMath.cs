@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
-namespace Agent.Memory;
+namespace AgentRnn.Memory;
 
 /// <summary>
 /// Gate nonlinearities on whole registers. The fused cells lay their gate rows out in blocks of

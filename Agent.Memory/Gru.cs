@@ -1,9 +1,9 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using Agent.Core;
-using Agent.Core.Kernels;
+using AgentRnn.Core;
+using AgentRnn.Core.Kernels;
 
-namespace Agent.Memory;
+namespace AgentRnn.Memory;
 
 /// <summary>
 /// nn.GRU (gates r, z, n; n = tanh(W_in x + b_in + r·(W_hn h + b_hn)); h' = (1 − z)·n + z·h; stacked layers).

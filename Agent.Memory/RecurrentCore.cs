@@ -1,6 +1,6 @@
-using Agent.Core;
+using AgentRnn.Core;
 
-namespace Agent.Memory;
+namespace AgentRnn.Memory;
 
 /// <summary>
 /// A multi-layer recurrent core (nn.LSTM / nn.GRU / nn.RNN semantics). The state goes in and out

@@ -1,6 +1,6 @@
-using Agent.Core;
+using AgentRnn.Core;
 
-namespace Agent.Memory;
+namespace AgentRnn.Memory;
 
 /// <summary>Fetches PyTorch recurrent parameters by state_dict name and checks their shapes.</summary>
 internal static class RecurrentParameters

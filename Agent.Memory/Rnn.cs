@@ -1,7 +1,7 @@
-using Agent.Core;
-using Agent.Core.Kernels;
+using AgentRnn.Core;
+using AgentRnn.Core.Kernels;
 
-namespace Agent.Memory;
+namespace AgentRnn.Memory;
 
 /// <summary>
 /// nn.RNN with tanh: h' = tanh(W_ih x + b_ih + W_hh h + b_hh), stacked layers. Each layer is one GEMM over

@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Agent.Memory;
+namespace AgentRnn.Memory;
 
 /// <summary>
 /// The sequence modes of the RNN literature over a <see cref="RecurrentCore"/>: many-to-one (read a whole sequence,

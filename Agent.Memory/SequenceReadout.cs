@@ -1,4 +1,4 @@
-namespace Agent.Memory;
+namespace AgentRnn.Memory;
 
 /// <summary>
 /// Maps a step's output to the next step's input, for one-to-many generation. output is (batch, HiddenSize);

@@ -1,6 +1,6 @@
-using Agent.Core;
+using AgentRnn.Core;
 
-namespace Agent.Memory;
+namespace AgentRnn.Memory;
 
 /// <summary>A stream-state snapshot (bytes or file) that is truncated, malformed or does not fit the store.</summary>
 public sealed class StateSnapshotException : AgentException

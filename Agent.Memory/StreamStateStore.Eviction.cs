@@ -1,4 +1,4 @@
-namespace Agent.Memory;
+namespace AgentRnn.Memory;
 
 public sealed partial class StreamStateStore
 {

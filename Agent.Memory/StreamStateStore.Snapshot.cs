@@ -1,10 +1,10 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
-using Agent.Core;
-using Agent.Core.SafeTensors;
+using AgentRnn.Core;
+using AgentRnn.Core.SafeTensors;
 
-namespace Agent.Memory;
+namespace AgentRnn.Memory;
 
 public sealed partial class StreamStateStore
 {

@@ -1,4 +1,4 @@
-namespace Agent.Memory;
+namespace AgentRnn.Memory;
 
 /// <summary>
 /// Recurrent state for many concurrent streams (videos, env instances, players), keyed by a caller-chosen

@@ -1,4 +1,4 @@
-namespace Agent.Vision;
+namespace AgentRnn.Vision;
 
 /// <summary>A crop in source pixels: the top-left corner (X, Y) and the size. It must lie inside the frame.</summary>
 /// <param name="X">Left column.</param>

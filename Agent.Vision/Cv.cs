@@ -1,6 +1,6 @@
-using Agent.Vision.Interop;
+using AgentRnn.Vision.Interop;
 
-namespace Agent.Vision;
+namespace AgentRnn.Vision;
 
 /// <summary>Single OpenCV calls over caller buffers (cv::cvtColor, cv::resize), for checks against OpenCV itself.</summary>
 internal static class Cv

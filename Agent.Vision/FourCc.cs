@@ -1,4 +1,4 @@
-namespace Agent.Vision;
+namespace AgentRnn.Vision;
 
 /// <summary>Four-character codec codes as OpenCV packs them (first letter in the low byte).</summary>
 internal static class FourCc

@@ -1,7 +1,7 @@
 using System.Text;
-using Agent.Vision.Interop;
+using AgentRnn.Vision.Interop;
 
-namespace Agent.Vision;
+namespace AgentRnn.Vision;
 
 /// <summary>
 /// Draws a per-frame label onto a BGR frame in place (for annotated video): a dark band across the top holding

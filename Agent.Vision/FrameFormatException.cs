@@ -1,6 +1,6 @@
-using Agent.Core;
+using AgentRnn.Core;
 
-namespace Agent.Vision;
+namespace AgentRnn.Vision;
 
 /// <summary>
 /// A frame buffer whose layout cannot be used: an unsupported pixel layout, a stride shorter than a row, a buffer

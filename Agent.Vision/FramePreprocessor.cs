@@ -1,7 +1,7 @@
-using Agent.Core;
-using Agent.Vision.Interop;
+using AgentRnn.Core;
+using AgentRnn.Vision.Interop;
 
-namespace Agent.Vision;
+namespace AgentRnn.Vision;
 
 /// <summary>
 /// Turns raw frames of one fixed size and layout (decoded video, or a game's own RGB, RGBA, BGR, BGRA or gray

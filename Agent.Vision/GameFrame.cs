@@ -1,4 +1,4 @@
-namespace Agent.Vision;
+namespace AgentRnn.Vision;
 
 /// <summary>
 /// A game's own frame buffer as a preprocessing input, read in place: row y of the image starts at byte y·Stride of

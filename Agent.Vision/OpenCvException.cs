@@ -1,7 +1,7 @@
-using Agent.Core;
-using Agent.Vision.Interop;
+using AgentRnn.Core;
+using AgentRnn.Vision.Interop;
 
-namespace Agent.Vision;
+namespace AgentRnn.Vision;
 
 /// <summary>
 /// A failure reported by OpenCV through native/agentcv. C++ exceptions never cross the native boundary: each export

@@ -1,4 +1,4 @@
-namespace Agent.Vision;
+namespace AgentRnn.Vision;
 
 /// <summary>Layout of an interleaved 8-bit frame. The values match agentcv_pixel_format in native/agentcv.h.</summary>
 public enum PixelFormat

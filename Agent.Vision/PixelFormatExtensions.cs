@@ -1,4 +1,4 @@
-namespace Agent.Vision;
+namespace AgentRnn.Vision;
 
 /// <summary>Facts about a <see cref="PixelFormat"/>.</summary>
 public static class PixelFormatExtensions

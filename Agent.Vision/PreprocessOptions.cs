@@ -1,6 +1,6 @@
-using Agent.Core;
+using AgentRnn.Core;
 
-namespace Agent.Vision;
+namespace AgentRnn.Vision;
 
 /// <summary>
 /// Atari-style preprocessing (SB3 AtariWrapper / CleanRL): max-pool over the last two raw frames of each skip window,

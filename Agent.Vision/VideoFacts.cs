@@ -1,4 +1,4 @@
-namespace Agent.Vision;
+namespace AgentRnn.Vision;
 
 /// <summary>What decoding a whole video established about it (the facts `agent probe` prints).</summary>
 /// <param name="Path">The file or URL.</param>

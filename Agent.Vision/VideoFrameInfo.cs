@@ -1,4 +1,4 @@
-namespace Agent.Vision;
+namespace AgentRnn.Vision;
 
 /// <summary>Where a decoded frame sits in its stream.</summary>
 /// <param name="Index">0-based frame index.</param>

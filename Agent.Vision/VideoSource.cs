@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
-using Agent.Vision.Interop;
+using AgentRnn.Vision.Interop;
 
-namespace Agent.Vision;
+namespace AgentRnn.Vision;
 
 /// <summary>
 /// A video file (any container and codec Debian's FFmpeg reads) or a stream URL, decoded frame by frame into

@@ -1,4 +1,4 @@
-namespace Agent.Vision;
+namespace AgentRnn.Vision;
 
 /// <summary>How a <see cref="VideoSource"/> hands out frames.</summary>
 public sealed record VideoSourceOptions

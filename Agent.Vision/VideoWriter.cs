@@ -1,6 +1,6 @@
-using Agent.Vision.Interop;
+using AgentRnn.Vision.Interop;
 
-namespace Agent.Vision;
+namespace AgentRnn.Vision;
 
 /// <summary>
 /// Writes frames to a video file through OpenCV's cv::VideoWriter. Which codec and container pairs work is FFmpeg's

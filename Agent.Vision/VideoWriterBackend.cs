@@ -1,4 +1,4 @@
-namespace Agent.Vision;
+namespace AgentRnn.Vision;
 
 /// <summary>Which OpenCV writer a <see cref="VideoWriter"/> uses.</summary>
 public enum VideoWriterBackend

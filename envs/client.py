@@ -5,7 +5,7 @@
     obs, info = env.reset(seed=0)
     obs, reward, terminated, truncated, info = env.step(env.action_space.sample())
 
-The server may be envs/serve.py or a C# game (Agent.Host.Env.EnvServer). RemoteEnv subclasses
+The server may be envs/serve.py or a C# game (AgentRnn.Host.Env.EnvServer). RemoteEnv subclasses
 gymnasium.Env and exposes gymnasium spaces when gymnasium is installed (so SB3 and CleanRL accept
 it); otherwise it is a plain object with envproto spaces. Standard library only, numpy when present.
 """

@@ -1,7 +1,7 @@
-using Agent.Core.Compute.Cpu;
-using Agent.Core.Compute.OpenCl;
+using AgentRnn.Core.Compute.Cpu;
+using AgentRnn.Core.Compute.OpenCl;
 
-namespace Agent.Core.Compute;
+namespace AgentRnn.Core.Compute;
 
 /// <summary>Opens a <see cref="ComputeDevice"/> from the command line's <c>--backend</c> and <c>--device</c> values.</summary>
 public static class ComputeBackend

@@ -1,4 +1,4 @@
-namespace Agent.Core.Compute;
+namespace AgentRnn.Core.Compute;
 
 /// <summary>
 /// A compute backend cannot be used: no OpenCL runtime, no such device, a kernel that does not build,

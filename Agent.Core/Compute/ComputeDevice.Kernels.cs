@@ -1,6 +1,6 @@
-using Agent.Core.Kernels;
+using AgentRnn.Core.Kernels;
 
-namespace Agent.Core.Compute;
+namespace AgentRnn.Core.Compute;
 
 public abstract partial class ComputeDevice
 {

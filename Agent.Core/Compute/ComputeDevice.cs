@@ -1,4 +1,4 @@
-namespace Agent.Core.Compute;
+namespace AgentRnn.Core.Compute;
 
 /// <summary>
 /// A device that holds buffers and runs the model's kernels on them: GEMM, 2-D convolution and the LSTM/GRU

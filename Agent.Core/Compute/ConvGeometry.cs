@@ -1,4 +1,4 @@
-namespace Agent.Core.Compute;
+namespace AgentRnn.Core.Compute;
 
 /// <summary>
 /// The shape of one nn.Conv2d application (groups = 1, dilation = 1): input channels and size, output channels,

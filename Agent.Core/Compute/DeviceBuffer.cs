@@ -1,4 +1,4 @@
-namespace Agent.Core.Compute;
+namespace AgentRnn.Core.Compute;
 
 /// <summary>
 /// Memory on a <see cref="ComputeDevice"/>: a fixed number of float, byte or int elements. A buffer belongs to the

@@ -1,4 +1,4 @@
-namespace Agent.Core.Compute;
+namespace AgentRnn.Core.Compute;
 
 /// <summary>
 /// A contiguous range of a <see cref="DeviceBuffer{T}"/>, in elements: the device-side counterpart of a span.

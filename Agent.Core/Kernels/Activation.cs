@@ -1,4 +1,4 @@
-namespace Agent.Core.Kernels;
+namespace AgentRnn.Core.Kernels;
 
 /// <summary>An activation a layer can apply to its output in the same pass.</summary>
 public enum Activation

@@ -1,6 +1,6 @@
 using System.Numerics.Tensors;
 
-namespace Agent.Core.Kernels;
+namespace AgentRnn.Core.Kernels;
 
 /// <summary>Elementwise activations and (log-)softmax over spans, in place or into a destination.</summary>
 public static class Activations

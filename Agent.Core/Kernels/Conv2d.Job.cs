@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
-namespace Agent.Core.Kernels;
+namespace AgentRnn.Core.Kernels;
 
 // The gather-and-multiply pass behind Conv2d's forward overloads.
 public sealed unsafe partial class Conv2d

@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Agent.Core.Kernels;
+namespace AgentRnn.Core.Kernels;
 
 /// <summary>
 /// A 2-D convolution as PyTorch's nn.Conv2d (groups = 1, dilation = 1) with fused bias and activation.

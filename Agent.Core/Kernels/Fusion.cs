@@ -1,4 +1,4 @@
-namespace Agent.Core.Kernels;
+namespace AgentRnn.Core.Kernels;
 
 /// <summary>Elementwise steps a convolution performs in the same pass as the product.</summary>
 [Flags]

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace Agent.Core.Kernels;
+namespace AgentRnn.Core.Kernels;
 
 /// <summary>
 /// The blocked GEMM driver over packed panels: C(m, n) [+]= A(m, k) · B(k, n) + bias, with an optional ReLU.

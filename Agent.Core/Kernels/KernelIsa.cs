@@ -1,6 +1,6 @@
 using System.Runtime.Intrinsics.X86;
 
-namespace Agent.Core.Kernels;
+namespace AgentRnn.Core.Kernels;
 
 /// <summary>
 /// Which micro-kernels run: Vector256 FMA where the CPU has AVX2 and FMA, else the portable Vector128 path.

@@ -1,4 +1,4 @@
-namespace Agent.Core.Kernels;
+namespace AgentRnn.Core.Kernels;
 
 /// <summary>
 /// How many threads the CPU kernels may use for one call: the calling thread plus up to

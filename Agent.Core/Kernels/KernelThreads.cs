@@ -1,4 +1,4 @@
-namespace Agent.Core.Kernels;
+namespace AgentRnn.Core.Kernels;
 
 /// <summary>
 /// A tiny fork-join pool for kernels: <c>ProcessorCount − 1</c> background workers plus the calling thread share the

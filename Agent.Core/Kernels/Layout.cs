@@ -1,4 +1,4 @@
-namespace Agent.Core.Kernels;
+namespace AgentRnn.Core.Kernels;
 
 /// <summary>Memory order of a batch of C×H×W activations.</summary>
 public enum Layout

@@ -1,4 +1,4 @@
-namespace Agent.Core.Kernels;
+namespace AgentRnn.Core.Kernels;
 
 /// <summary>
 /// A fully connected layer as PyTorch's nn.Linear: y = x · Wᵀ + b, with an optional fused activation.

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
-namespace Agent.Core.Kernels;
+namespace AgentRnn.Core.Kernels;
 
 /// <summary>
 /// 2-D max pooling as PyTorch's nn.MaxPool2d (dilation 1, ceil_mode false): padded cells count as −∞,

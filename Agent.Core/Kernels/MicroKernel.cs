@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
-namespace Agent.Core.Kernels;
+namespace AgentRnn.Core.Kernels;
 
 /// <summary>
 /// Register-blocked GEMM tiles: a (≤ 6) × (≤ 16) block of C from row-major A rows and one packed B panel.

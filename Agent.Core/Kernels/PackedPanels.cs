@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace Agent.Core.Kernels;
+namespace AgentRnn.Core.Kernels;
 
 /// <summary>
 /// A GEMM right-hand side B (k, n) packed once into ⌈n/16⌉ panels of (k, 16), zero-padded, with a bias padded to the

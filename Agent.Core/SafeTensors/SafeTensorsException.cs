@@ -1,4 +1,4 @@
-namespace Agent.Core.SafeTensors;
+namespace AgentRnn.Core.SafeTensors;
 
 /// <summary>A safetensors file that is malformed or does not hold what was asked for.</summary>
 public sealed class SafeTensorsException : AgentException

@@ -4,7 +4,7 @@ using System.IO.MemoryMappedFiles;
 using System.Text.Json;
 using Microsoft.Win32.SafeHandles;
 
-namespace Agent.Core.SafeTensors;
+namespace AgentRnn.Core.SafeTensors;
 
 /// <summary>
 /// Reads a safetensors file: an 8-byte little-endian header length, a JSON header, then raw

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
-namespace Agent.Core.SafeTensors;
+namespace AgentRnn.Core.SafeTensors;
 
 /// <summary>
 /// Writes float32 tensors as a safetensors file, atomically: the bytes go to a temporary file in the same

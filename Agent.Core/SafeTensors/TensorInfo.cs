@@ -1,4 +1,4 @@
-namespace Agent.Core.SafeTensors;
+namespace AgentRnn.Core.SafeTensors;
 
 /// <summary>One tensor's entry in a safetensors header: dtype, shape and byte range within the data section.</summary>
 public sealed record TensorInfo(string Name, string DType, int[] Shape, long Begin, long End)

@@ -1,4 +1,4 @@
-namespace Agent.Core.Spaces;
+namespace AgentRnn.Core.Spaces;
 
 /// <summary>
 /// Gymnasium's Box: a tensor of <see cref="LeafSpace.Shape"/> and <see cref="LeafSpace.DType"/> whose elements lie in

@@ -1,4 +1,4 @@
-namespace Agent.Core.Spaces;
+namespace AgentRnn.Core.Spaces;
 
 /// <summary>
 /// Element types a space can hold, numbered as the env protocol's dtype codes (envs/PROTOCOL.md).

@@ -1,4 +1,4 @@
-namespace Agent.Core.Spaces;
+namespace AgentRnn.Core.Spaces;
 
 /// <summary>Sizes, names and checks for <see cref="DType"/>.</summary>
 public static class DTypes

@@ -1,4 +1,4 @@
-namespace Agent.Core.Spaces;
+namespace AgentRnn.Core.Spaces;
 
 /// <summary>Gymnasium's Dict: named sub-spaces in a fixed order (the order their values travel).</summary>
 public sealed class Dict : Space

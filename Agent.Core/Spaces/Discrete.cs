@@ -1,4 +1,4 @@
-namespace Agent.Core.Spaces;
+namespace AgentRnn.Core.Spaces;
 
 /// <summary>Gymnasium's Discrete(n, start): one integer in [start, start + n), an int64 scalar per env.</summary>
 public sealed class Discrete : LeafSpace

@@ -1,4 +1,4 @@
-namespace Agent.Core.Spaces;
+namespace AgentRnn.Core.Spaces;
 
 /// <summary>A space whose elements are one tensor of a fixed <see cref="Shape"/> and <see cref="DType"/> per env.</summary>
 public abstract class LeafSpace : Space

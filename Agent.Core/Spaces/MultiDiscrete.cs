@@ -1,4 +1,4 @@
-namespace Agent.Core.Spaces;
+namespace AgentRnn.Core.Spaces;
 
 /// <summary>
 /// Gymnasium's MultiDiscrete(nvec, start): a tensor of integers where element i lies in [start[i], start[i] + nvec[i]).

@@ -1,4 +1,4 @@
-namespace Agent.Core.Spaces;
+namespace AgentRnn.Core.Spaces;
 
 /// <summary>
 /// A Gymnasium-style space: the set of observations or actions an environment accepts.

@@ -1,8 +1,8 @@
 using System.Globalization;
-using Agent.Core.Compute;
-using Agent.Core.Compute.OpenCl;
+using AgentRnn.Core.Compute;
+using AgentRnn.Core.Compute.OpenCl;
 
-namespace Agent.Host.Accelerated;
+namespace AgentRnn.Host.Accelerated;
 
 /// <summary>Which compute backend and device run the model: the command line's <c>--backend</c> and <c>--device</c>.</summary>
 /// <param name="Kind">CPU (the PolicyModel path) or an accelerator backend.</param>

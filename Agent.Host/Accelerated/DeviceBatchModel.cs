@@ -1,8 +1,8 @@
-using Agent.Core;
-using Agent.Host.Models;
-using Agent.Host.Pipeline;
+using AgentRnn.Core;
+using AgentRnn.Host.Models;
+using AgentRnn.Host.Pipeline;
 
-namespace Agent.Host.Accelerated;
+namespace AgentRnn.Host.Accelerated;
 
 /// <summary>
 /// A <see cref="DevicePolicy"/> with a categorical (Discrete) actor as the pipeline's <see cref="IBatchModel"/>: each

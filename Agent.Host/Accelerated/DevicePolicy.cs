@@ -1,9 +1,9 @@
-using Agent.Core;
-using Agent.Core.Compute;
-using Agent.Core.Compute.Network;
-using Agent.Host.Models;
+using AgentRnn.Core;
+using AgentRnn.Core.Compute;
+using AgentRnn.Core.Compute.Network;
+using AgentRnn.Host.Models;
 
-namespace Agent.Host.Accelerated;
+namespace AgentRnn.Host.Accelerated;
 
 /// <summary>
 /// A <see cref="PolicyModel"/> run on a compute device: its <see cref="DevicePolicyNetwork"/> keeps the weights and

@@ -1,10 +1,10 @@
-using Agent.Core;
-using Agent.Core.Compute.Network;
-using Agent.Core.Kernels;
-using Agent.Host.Models;
-using Agent.Memory;
+using AgentRnn.Core;
+using AgentRnn.Core.Compute.Network;
+using AgentRnn.Core.Kernels;
+using AgentRnn.Host.Models;
+using AgentRnn.Memory;
 
-namespace Agent.Host.Accelerated;
+namespace AgentRnn.Host.Accelerated;
 
 /// <summary>
 /// Maps a loaded <see cref="PolicyModel"/> (our layout's tensor names) to the <see cref="PolicyNetworkSpec"/> a

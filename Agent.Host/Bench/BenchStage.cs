@@ -1,4 +1,4 @@
-namespace Agent.Host.Bench;
+namespace AgentRnn.Host.Bench;
 
 /// <summary>One stage of a benchmark: its name, busy time, and the frames it handled.</summary>
 /// <param name="Name">"render"/"decode", "preprocess", "model", the model's parts ("encoder", "memory", "heads"), "sink", or "source".</param>

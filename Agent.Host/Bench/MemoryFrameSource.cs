@@ -1,6 +1,6 @@
-using Agent.Host.Pipeline;
+using AgentRnn.Host.Pipeline;
 
-namespace Agent.Host.Bench;
+namespace AgentRnn.Host.Bench;
 
 /// <summary>
 /// Ready observations from memory for --model-only: cycles through a fixed set of preprocessed observations, so the

@@ -1,12 +1,12 @@
 using System.Diagnostics;
-using Agent.Host.Pipeline;
-using Agent.Vision;
+using AgentRnn.Host.Pipeline;
+using AgentRnn.Vision;
 
-namespace Agent.Host.Bench;
+namespace AgentRnn.Host.Bench;
 
 /// <summary>
 /// The benchmark's default stream: a <see cref="SyntheticGame"/> rendering RGB frames, preprocessed exactly as video
-/// frames are (Agent.Vision's <see cref="FramePreprocessor"/>: gray, INTER_AREA resize, stack).
+/// frames are (AgentRnn.Vision's <see cref="FramePreprocessor"/>: gray, INTER_AREA resize, stack).
 /// </summary>
 public sealed class SyntheticFrameSource : IStagedFrameSource, IDisposable
 {

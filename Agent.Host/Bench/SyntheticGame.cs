@@ -1,4 +1,4 @@
-namespace Agent.Host.Bench;
+namespace AgentRnn.Host.Bench;
 
 /// <summary>
 /// A small game rendered in memory, so the benchmark needs no files: Atari-sized RGB frames (210×160 by default)

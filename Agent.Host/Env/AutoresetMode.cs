@@ -1,4 +1,4 @@
-namespace Agent.Host.Env;
+namespace AgentRnn.Host.Env;
 
 /// <summary>How a vector env restarts finished episodes (Gymnasium 1.x's modes), as SPEC declares it.</summary>
 public enum AutoresetMode : byte

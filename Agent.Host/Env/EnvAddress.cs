@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using Agent.Core;
+using AgentRnn.Core;
 
-namespace Agent.Host.Env;
+namespace AgentRnn.Host.Env;
 
 /// <summary>Where an env server listens: "tcp://HOST:PORT" or "unix:PATH".</summary>
 public sealed class EnvAddress

@@ -1,4 +1,4 @@
-namespace Agent.Host.Env;
+namespace AgentRnn.Host.Env;
 
 /// <summary>Codes carried by ERROR messages.</summary>
 public enum EnvErrorCode : ushort

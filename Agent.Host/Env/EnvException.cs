@@ -1,6 +1,6 @@
-using Agent.Core;
+using AgentRnn.Core;
 
-namespace Agent.Host.Env;
+namespace AgentRnn.Host.Env;
 
 /// <summary>
 /// An environment connection failed: it was refused, timed out, closed early, or the peer reported an error.

@@ -1,4 +1,4 @@
-namespace Agent.Host.Env;
+namespace AgentRnn.Host.Env;
 
 /// <summary>Constants of the env protocol (envs/PROTOCOL.md).</summary>
 public static class EnvProtocol

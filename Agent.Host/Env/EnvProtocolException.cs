@@ -1,4 +1,4 @@
-namespace Agent.Host.Env;
+namespace AgentRnn.Host.Env;
 
 /// <summary>A message that breaks the protocol: the text names the field and its byte offset in the message.</summary>
 public sealed class EnvProtocolException : EnvException

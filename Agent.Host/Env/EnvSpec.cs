@@ -1,6 +1,6 @@
-using Agent.Core.Spaces;
+using AgentRnn.Core.Spaces;
 
-namespace Agent.Host.Env;
+namespace AgentRnn.Host.Env;
 
 /// <summary>What a vector env declares: its spaces, how many envs it steps together, and its autoreset mode.</summary>
 /// <param name="ObservationSpace">One env's observation space.</param>

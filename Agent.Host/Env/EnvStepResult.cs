@@ -1,4 +1,4 @@
-namespace Agent.Host.Env;
+namespace AgentRnn.Host.Env;
 
 /// <summary>What one env's step returns besides its observation.</summary>
 /// <param name="Reward">The step's reward.</param>

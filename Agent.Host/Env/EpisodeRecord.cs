@@ -1,4 +1,4 @@
-namespace Agent.Host.Env;
+namespace AgentRnn.Host.Env;
 
 /// <summary>One finished episode as the runner summed it.</summary>
 /// <param name="Env">Index of the env within its vector env.</param>

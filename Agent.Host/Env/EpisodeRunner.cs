@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Agent.Host.Env;
+namespace AgentRnn.Host.Env;
 
 /// <summary>
 /// Plays a policy in a vector env until a number of episodes have finished across all its envs, summing each

@@ -1,4 +1,4 @@
-namespace Agent.Host.Env;
+namespace AgentRnn.Host.Env;
 
 /// <summary>
 /// What <see cref="EpisodeRunner"/> asks of an agent: one action per env from a batch of observations. A policy with

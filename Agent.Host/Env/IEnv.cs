@@ -1,6 +1,6 @@
-using Agent.Core.Spaces;
+using AgentRnn.Core.Spaces;
 
-namespace Agent.Host.Env;
+namespace AgentRnn.Host.Env;
 
 /// <summary>
 /// One environment written in C# (a game), Gymnasium-style. <see cref="SyncVectorEnv"/> steps several of them with

@@ -1,4 +1,4 @@
-namespace Agent.Host.Env;
+namespace AgentRnn.Host.Env;
 
 /// <summary>
 /// N environments stepped together, Gymnasium vector-env style: a socket client (<see cref="SocketVectorEnv"/>), an

@@ -1,10 +1,10 @@
 using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
-using Agent.Core;
-using Agent.Core.Spaces;
+using AgentRnn.Core;
+using AgentRnn.Core.Spaces;
 
-namespace Agent.Host.Env;
+namespace AgentRnn.Host.Env;
 
 /// <summary>
 /// Encodes and decodes the env protocol's message payloads (envs/PROTOCOL.md). Decoders check every length against

@@ -1,4 +1,4 @@
-namespace Agent.Host.Env;
+namespace AgentRnn.Host.Env;
 
 /// <summary>Message types of the env protocol (the byte after the length prefix).</summary>
 public enum MessageType : byte

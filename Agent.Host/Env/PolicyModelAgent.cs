@@ -1,10 +1,10 @@
-using Agent.Core;
-using Agent.Core.Spaces;
-using Agent.Host.Accelerated;
-using Agent.Host.Models;
-using Agent.Vision;
+using AgentRnn.Core;
+using AgentRnn.Core.Spaces;
+using AgentRnn.Host.Accelerated;
+using AgentRnn.Host.Models;
+using AgentRnn.Vision;
 
-namespace Agent.Host.Env;
+namespace AgentRnn.Host.Env;
 
 /// <summary>
 /// Plays a <see cref="PolicyModel"/> in a vector env: the adapter between the env protocol's spaces and the model.

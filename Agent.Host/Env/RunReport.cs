@@ -1,4 +1,4 @@
-namespace Agent.Host.Env;
+namespace AgentRnn.Host.Env;
 
 /// <summary>What <see cref="EpisodeRunner.Run"/> played.</summary>
 /// <param name="Episodes">Finished episodes, in the order they ended (env index order within a step).</param>

@@ -1,6 +1,6 @@
-using Agent.Core.Spaces;
+using AgentRnn.Core.Spaces;
 
-namespace Agent.Host.Env;
+namespace AgentRnn.Host.Env;
 
 /// <summary>
 /// A batch of elements of a <see cref="Space"/>: one <see cref="TensorBuffer"/> per leaf (depth-first, Dict entries

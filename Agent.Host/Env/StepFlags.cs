@@ -1,4 +1,4 @@
-namespace Agent.Host.Env;
+namespace AgentRnn.Host.Env;
 
 /// <summary>Per-env flags of a step result (one byte per env on the wire).</summary>
 [Flags]

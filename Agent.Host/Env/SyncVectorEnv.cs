@@ -1,4 +1,4 @@
-namespace Agent.Host.Env;
+namespace AgentRnn.Host.Env;
 
 /// <summary>
 /// Several in-process <see cref="IEnv"/>s stepped in lockstep on the calling thread, with Gymnasium's autoreset

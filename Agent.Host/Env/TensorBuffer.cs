@@ -1,9 +1,9 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using Agent.Core;
-using Agent.Core.Spaces;
+using AgentRnn.Core;
+using AgentRnn.Core.Spaces;
 
-namespace Agent.Host.Env;
+namespace AgentRnn.Host.Env;
 
 /// <summary>
 /// A batch of one leaf space's elements as raw little-endian bytes: (Batch, *ElementShape) in <see cref="DType"/>.

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Agent.Host.Env;
+namespace AgentRnn.Host.Env;
 
 /// <summary>
 /// The result of a vector env's reset or step, in caller-owned buffers that are filled in place every call:

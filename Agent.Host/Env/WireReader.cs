@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace Agent.Host.Env;
+namespace AgentRnn.Host.Env;
 
 /// <summary>
 /// Bounds-checked little-endian reads over one message's payload. Every failure is an

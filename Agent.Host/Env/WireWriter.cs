@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace Agent.Host.Env;
+namespace AgentRnn.Host.Env;
 
 /// <summary>
 /// Builds one framed message in a buffer that is reused across messages and grows only when a larger message

@@ -1,7 +1,7 @@
-using Agent.Core;
-using Agent.Vision;
+using AgentRnn.Core;
+using AgentRnn.Vision;
 
-namespace Agent.Host.Labeling;
+namespace AgentRnn.Host.Labeling;
 
 /// <summary>
 /// Writes the annotated copy of one video: opened before decoding starts (so an unwritable path fails first),

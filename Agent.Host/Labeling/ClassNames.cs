@@ -1,9 +1,9 @@
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using Agent.Core;
+using AgentRnn.Core;
 
-namespace Agent.Host.Labeling;
+namespace AgentRnn.Host.Labeling;
 
 /// <summary>
 /// The label of each action: the given class names, else the action index as a string. The UTF-8 bytes of each

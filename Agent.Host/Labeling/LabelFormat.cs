@@ -1,4 +1,4 @@
-namespace Agent.Host.Labeling;
+namespace AgentRnn.Host.Labeling;
 
 /// <summary>How label rows are written.</summary>
 internal enum LabelFormat

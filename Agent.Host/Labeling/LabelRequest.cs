@@ -1,4 +1,4 @@
-namespace Agent.Host.Labeling;
+namespace AgentRnn.Host.Labeling;
 
 /// <summary>What `agent label` was asked to do, resolved to one set of paths per video (null: not wanted / stdout).</summary>
 internal sealed record LabelRequest

@@ -1,6 +1,6 @@
-using Agent.Core;
+using AgentRnn.Core;
 
-namespace Agent.Host.Labeling;
+namespace AgentRnn.Host.Labeling;
 
 /// <summary>
 /// Turns `agent label`'s options into a <see cref="LabelRequest"/>, rejecting contradictions with one clear line

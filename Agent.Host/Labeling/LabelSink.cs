@@ -1,6 +1,6 @@
-using Agent.Host.Pipeline;
+using AgentRnn.Host.Pipeline;
 
-namespace Agent.Host.Labeling;
+namespace AgentRnn.Host.Labeling;
 
 /// <summary>Routes each stream's results to its <see cref="LabelTarget"/> and finalises the target when the stream ends.</summary>
 internal sealed class LabelSink(IReadOnlyList<LabelTarget> targets) : IResultSink

@@ -1,4 +1,4 @@
-namespace Agent.Host.Labeling;
+namespace AgentRnn.Host.Labeling;
 
 /// <summary>
 /// Everything one video's labels go to: the rows, its segments file, and the per-frame labels kept for annotation.

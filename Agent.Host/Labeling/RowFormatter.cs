@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Agent.Host.Labeling;
+namespace AgentRnn.Host.Labeling;
 
 /// <summary>
 /// Formats label rows as UTF-8 into one reused buffer: JSONL {"frame","time","label","score"[,"probs"][,"value"]}

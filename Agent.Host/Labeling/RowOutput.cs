@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Agent.Host.Labeling;
+namespace AgentRnn.Host.Labeling;
 
 /// <summary>Where one stream's label rows go: a file committed atomically, or a text writer (stdout).</summary>
 internal abstract class RowOutput : IDisposable

@@ -1,4 +1,4 @@
-namespace Agent.Host.Labeling;
+namespace AgentRnn.Host.Labeling;
 
 /// <summary>A run of frames with the same label: inclusive frame range, the times of its first and last frames.</summary>
 /// <param name="Action">The label's action index.</param>

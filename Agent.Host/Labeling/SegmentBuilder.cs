@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Agent.Host.Labeling;
+namespace AgentRnn.Host.Labeling;
 
 /// <summary>
 /// Merges a stream's per-frame labels into runs as frames arrive (memory grows with label changes, not frames),

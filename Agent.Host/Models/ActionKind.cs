@@ -1,4 +1,4 @@
-namespace Agent.Host.Models;
+namespace AgentRnn.Host.Models;
 
 /// <summary>The action space a policy head serves, as Gymnasium names them.</summary>
 public enum ActionKind

@@ -1,4 +1,4 @@
-namespace Agent.Host.Models;
+namespace AgentRnn.Host.Models;
 
 /// <summary>
 /// Draws stochastic actions from a step's <see cref="PolicyOutputs"/> with a seeded generator, so a run is

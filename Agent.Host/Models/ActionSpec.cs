@@ -1,4 +1,4 @@
-namespace Agent.Host.Models;
+namespace AgentRnn.Host.Models;
 
 /// <summary>
 /// An action space: its kind and sizes. Discrete has one size (n), MultiDiscrete one per sub-space (nvec),

@@ -1,7 +1,7 @@
-using Agent.Core;
-using Agent.Core.Kernels;
+using AgentRnn.Core;
+using AgentRnn.Core.Kernels;
 
-namespace Agent.Host.Models;
+namespace AgentRnn.Host.Models;
 
 /// <summary>
 /// The actor for a Discrete space: logits = Linear(latent) (CleanRL's actor, SB3's action_net), probabilities =

@@ -1,8 +1,8 @@
-using Agent.Core;
-using Agent.Core.SafeTensors;
-using Agent.Memory;
+using AgentRnn.Core;
+using AgentRnn.Core.SafeTensors;
+using AgentRnn.Memory;
 
-namespace Agent.Host.Models;
+namespace AgentRnn.Host.Models;
 
 /// <summary>
 /// Recognises a checkpoint's layout from its tensor names, reads the architecture from the shapes (or from

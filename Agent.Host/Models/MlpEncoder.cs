@@ -1,8 +1,8 @@
-using Agent.Core;
-using Agent.Core.Kernels;
-using Agent.Vision.Encoders;
+using AgentRnn.Core;
+using AgentRnn.Core.Kernels;
+using AgentRnn.Vision.Encoders;
 
-namespace Agent.Host.Models;
+namespace AgentRnn.Host.Models;
 
 /// <summary>
 /// An encoder for vector observations: Linear + activation per layer (SB3's MlpExtractor style, Tanh 64-64 by

@@ -2,10 +2,10 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using Agent.Core.Kernels;
-using Agent.Memory;
+using AgentRnn.Core.Kernels;
+using AgentRnn.Memory;
 
-namespace Agent.Host.Models;
+namespace AgentRnn.Host.Models;
 
 /// <summary>The agent.config JSON form of <see cref="ModelConfig"/> (docs/MODEL_FORMAT.md).</summary>
 public sealed partial record ModelConfig

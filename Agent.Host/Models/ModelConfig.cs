@@ -1,7 +1,7 @@
-using Agent.Core.Kernels;
-using Agent.Memory;
+using AgentRnn.Core.Kernels;
+using AgentRnn.Memory;
 
-namespace Agent.Host.Models;
+namespace AgentRnn.Host.Models;
 
 /// <summary>
 /// A policy model's architecture and preprocessing: encoder → recurrent memory (plus an optional separate critic

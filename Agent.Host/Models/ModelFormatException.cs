@@ -1,6 +1,6 @@
-using Agent.Core;
+using AgentRnn.Core;
 
-namespace Agent.Host.Models;
+namespace AgentRnn.Host.Models;
 
 /// <summary>A model file or configuration that cannot be used: the message names the file, the tensor and what was expected.</summary>
 public sealed class ModelFormatException : AgentException

@@ -1,4 +1,4 @@
-namespace Agent.Host.Models;
+namespace AgentRnn.Host.Models;
 
 /// <summary>The checkpoint layout a model was loaded from, recognised by tensor names.</summary>
 public enum ModelLayout

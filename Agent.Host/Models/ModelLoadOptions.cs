@@ -1,4 +1,4 @@
-namespace Agent.Host.Models;
+namespace AgentRnn.Host.Models;
 
 /// <summary>
 /// Overrides for what a checkpoint's shapes cannot say. Preprocessing defaults to 84×84 gray scaled by 1/255 (or

@@ -1,4 +1,4 @@
-namespace Agent.Host.Models;
+namespace AgentRnn.Host.Models;
 
 /// <summary>
 /// One parameter tensor a model needs, under its name in our layout, with its shape and the fan-in PyTorch's
@@ -10,5 +10,5 @@ public sealed record ParameterSpec(string Name, int[] Shape, int FanIn)
     public long ElementCount => Shape.Aggregate(1L, (a, d) => a * d);
 
     /// <summary>The shape as "(a, b)".</summary>
-    public string ShapeString => Agent.Core.Tensor.FormatShape(Shape);
+    public string ShapeString => AgentRnn.Core.Tensor.FormatShape(Shape);
 }

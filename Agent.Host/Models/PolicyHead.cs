@@ -1,6 +1,6 @@
-using Agent.Core;
+using AgentRnn.Core;
 
-namespace Agent.Host.Models;
+namespace AgentRnn.Host.Models;
 
 /// <summary>
 /// An actor head: maps the memory's output (latent) to an action distribution in <see cref="PolicyOutputs"/>,

@@ -1,7 +1,7 @@
-using Agent.Core;
-using Agent.Core.SafeTensors;
+using AgentRnn.Core;
+using AgentRnn.Core.SafeTensors;
 
-namespace Agent.Host.Models;
+namespace AgentRnn.Host.Models;
 
 /// <summary>Loading, saving and creating policy models.</summary>
 public sealed partial class PolicyModel

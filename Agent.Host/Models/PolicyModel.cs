@@ -1,9 +1,9 @@
 using System.Diagnostics;
-using Agent.Core;
-using Agent.Memory;
-using Agent.Vision.Encoders;
+using AgentRnn.Core;
+using AgentRnn.Memory;
+using AgentRnn.Vision.Encoders;
 
-namespace Agent.Host.Models;
+namespace AgentRnn.Host.Models;
 
 /// <summary>
 /// A recurrent policy: encoder → memory (and an optional critic memory) → actor head and critic value, stepped for

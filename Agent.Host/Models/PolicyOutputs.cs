@@ -1,4 +1,4 @@
-namespace Agent.Host.Models;
+namespace AgentRnn.Host.Models;
 
 /// <summary>
 /// Preallocated outputs of <see cref="PolicyModel.Step(ReadOnlySpan{byte}, Span{float}, ReadOnlySpan{float}, PolicyOutputs, int)"/>

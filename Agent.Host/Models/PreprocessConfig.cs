@@ -1,4 +1,4 @@
-namespace Agent.Host.Models;
+namespace AgentRnn.Host.Models;
 
 /// <summary>
 /// How frames are prepared before the encoder, as the model was trained: resize to Height×Width, optional gray
@@ -21,9 +21,9 @@ public sealed record PreprocessConfig(int Height, int Width, bool Grayscale, int
     public int Channels => FrameStack * (Grayscale ? 1 : 3);
 
     /// <summary>
-    /// These settings as Agent.Vision preprocessing: resize, gray or RGB, stack; one observation per frame (no frame
+    /// These settings as AgentRnn.Vision preprocessing: resize, gray or RGB, stack; one observation per frame (no frame
     /// skip), so every decoded frame or env step gets one.
     /// </summary>
-    public Agent.Vision.PreprocessOptions ToVisionOptions() =>
+    public AgentRnn.Vision.PreprocessOptions ToVisionOptions() =>
         new() { Height = Height, Width = Width, Grayscale = Grayscale, Stack = FrameStack, FrameSkip = 1, MaxPoolLastTwo = false };
 }

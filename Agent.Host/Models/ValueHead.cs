@@ -1,7 +1,7 @@
-using Agent.Core;
-using Agent.Core.Kernels;
+using AgentRnn.Core;
+using AgentRnn.Core.Kernels;
 
-namespace Agent.Host.Models;
+namespace AgentRnn.Host.Models;
 
 /// <summary>The critic: value = Linear(latent) to one float (CleanRL's critic, SB3's value_net). Allocates nothing.</summary>
 public sealed class ValueHead

@@ -1,6 +1,6 @@
 using System.Threading.Channels;
 
-namespace Agent.Host.Pipeline;
+namespace AgentRnn.Host.Pipeline;
 
 /// <summary>
 /// The inference thread's batch under construction: at most one frame per stream, because a stream's frames must be

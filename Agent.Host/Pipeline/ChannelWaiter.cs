@@ -1,6 +1,6 @@
 using System.Threading.Channels;
 
-namespace Agent.Host.Pipeline;
+namespace AgentRnn.Host.Pipeline;
 
 /// <summary>
 /// Blocks a dedicated stage thread until a single-reader channel has data, with an optional timeout, without

@@ -1,4 +1,4 @@
-namespace Agent.Host.Pipeline;
+namespace AgentRnn.Host.Pipeline;
 
 /// <summary>
 /// What flows through the pipeline's channels: a frame in a slot of a stream, or the end of a stream.

@@ -1,4 +1,4 @@
-namespace Agent.Host.Pipeline;
+namespace AgentRnn.Host.Pipeline;
 
 /// <summary>
 /// A recurrent policy stepped for a batch of streams at once: frames in, per-stream state updated in place, action

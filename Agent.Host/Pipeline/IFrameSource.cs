@@ -1,4 +1,4 @@
-namespace Agent.Host.Pipeline;
+namespace AgentRnn.Host.Pipeline;
 
 /// <summary>
 /// One stream of observations for the <see cref="InferencePipeline"/>: a video (decode + preprocess), a synthetic
@@ -15,7 +15,7 @@ public interface IFrameSource
 
     /// <summary>
     /// Fills <paramref name="observation"/> ((C, H, W) uint8, oldest frame of the stack first) with the next frame.
-    /// Returns false at the end of the stream. Throws (an <see cref="Agent.Core.AgentException"/> for bad input) when
+    /// Returns false at the end of the stream. Throws (an <see cref="AgentRnn.Core.AgentException"/> for bad input) when
     /// the stream breaks; the frames delivered before stay valid and are still labelled. Must not allocate per frame.
     /// </summary>
     bool Read(Span<byte> observation, out FrameInfo frame);

@@ -1,4 +1,4 @@
-namespace Agent.Host.Pipeline;
+namespace AgentRnn.Host.Pipeline;
 
 /// <summary>
 /// Receives results on the pipeline's sink thread: for each stream, every frame in order, then exactly one

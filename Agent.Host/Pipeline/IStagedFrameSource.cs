@@ -1,4 +1,4 @@
-namespace Agent.Host.Pipeline;
+namespace AgentRnn.Host.Pipeline;
 
 /// <summary>
 /// A frame source that times its two halves separately — getting a raw frame (decode or render) and preprocessing

@@ -1,4 +1,4 @@
-namespace Agent.Host.Pipeline;
+namespace AgentRnn.Host.Pipeline;
 
 /// <summary>
 /// The host loop: several <see cref="IFrameSource"/> streams → one batched <see cref="IBatchModel"/> → an

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Agent.Host.Pipeline;
+namespace AgentRnn.Host.Pipeline;
 
 /// <summary>
 /// Per-frame latencies in log-spaced buckets (2% wide, 1 µs to about 100 s), so recording allocates nothing and

@@ -1,8 +1,8 @@
-using Agent.Host.Accelerated;
-using Agent.Host.Models;
-using Agent.Vision;
+using AgentRnn.Host.Accelerated;
+using AgentRnn.Host.Models;
+using AgentRnn.Vision;
 
-namespace Agent.Host.Pipeline;
+namespace AgentRnn.Host.Pipeline;
 
 /// <summary>
 /// Where the CLI's commands get their model: a checkpoint from --model, or the benchmark's default, run on the
@@ -58,7 +58,7 @@ public static class ModelFactory
     }
 
     /// <summary>
-    /// The preprocessing <paramref name="model"/> was trained with, as Agent.Vision options for labelling and the
+    /// The preprocessing <paramref name="model"/> was trained with, as AgentRnn.Vision options for labelling and the
     /// benchmark: resize, gray or RGB, stack; one observation per frame (no frame skip), so every decoded frame gets a row.
     /// A model with a non-Discrete actor or vector observations is a one-line <see cref="Core.AgentException"/>.
     /// </summary>

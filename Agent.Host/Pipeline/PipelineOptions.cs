@@ -1,4 +1,4 @@
-namespace Agent.Host.Pipeline;
+namespace AgentRnn.Host.Pipeline;
 
 /// <summary>Sizes and limits of an <see cref="InferencePipeline"/>.</summary>
 public sealed record PipelineOptions

@@ -1,4 +1,4 @@
-namespace Agent.Host.Pipeline;
+namespace AgentRnn.Host.Pipeline;
 
 /// <summary>What a finished <see cref="InferencePipeline"/> run did and how long each stage was busy.</summary>
 public sealed class PipelineStats

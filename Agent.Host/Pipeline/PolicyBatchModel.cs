@@ -1,8 +1,8 @@
-using Agent.Core;
-using Agent.Host.Models;
-using Agent.Vision;
+using AgentRnn.Core;
+using AgentRnn.Host.Models;
+using AgentRnn.Vision;
 
-namespace Agent.Host.Pipeline;
+namespace AgentRnn.Host.Pipeline;
 
 /// <summary>
 /// A <see cref="PolicyModel"/> with a categorical (Discrete) actor as the pipeline's <see cref="IBatchModel"/>:
@@ -43,7 +43,7 @@ public sealed class PolicyBatchModel : ISequenceBatchModel
     public int ActionCount => _model.ActionCount;
 
     /// <summary>
-    /// The preprocessing the model was trained with, as Agent.Vision options: resize, gray or RGB, stack; one
+    /// The preprocessing the model was trained with, as AgentRnn.Vision options: resize, gray or RGB, stack; one
     /// observation per frame (no frame skip), so every decoded frame gets a label.
     /// </summary>
     public PreprocessOptions Preprocess => _model.Config.Preprocess!.ToVisionOptions();

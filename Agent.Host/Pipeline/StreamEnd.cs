@@ -1,4 +1,4 @@
-namespace Agent.Host.Pipeline;
+namespace AgentRnn.Host.Pipeline;
 
 /// <summary>How a stream ended: after how many frames, and why if not at its natural end.</summary>
 /// <param name="Stream">The stream's position in the source list.</param>

@@ -1,10 +1,10 @@
 using System.Diagnostics;
-using Agent.Vision;
+using AgentRnn.Vision;
 
-namespace Agent.Host.Pipeline;
+namespace AgentRnn.Host.Pipeline;
 
 /// <summary>
-/// A video file as a pipeline stream: Agent.Vision's <see cref="VideoSource"/> decodes frames and its
+/// A video file as a pipeline stream: AgentRnn.Vision's <see cref="VideoSource"/> decodes frames and its
 /// <see cref="FramePreprocessor"/> turns them into the model's stacked observation (the first frame fills the stack).
 /// A grayscale model's frames come from the luma decoder (the luma plane, as ffmpeg's format=gray gives it), or with
 /// exactGray from OpenCV's BGR → gray conversion; a colour model's frames are BGR. One observation per decoded frame,

@@ -1,6 +1,6 @@
-using Agent.Core;
+using AgentRnn.Core;
 
-namespace Agent.Memory.Reference;
+namespace AgentRnn.Memory.Reference;
 
 /// <summary>
 /// Plain reference steps straight from PyTorch's formulas and parameter layout: no packing, no fusion, no SIMD,

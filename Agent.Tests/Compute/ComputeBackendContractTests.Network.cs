@@ -1,7 +1,7 @@
-using Agent.Core;
-using Agent.Core.Compute.Network;
+using AgentRnn.Core;
+using AgentRnn.Core.Compute.Network;
 
-namespace Agent.Tests.Compute;
+namespace AgentRnn.Tests.Compute;
 
 public abstract partial class ComputeBackendContractTests
 {

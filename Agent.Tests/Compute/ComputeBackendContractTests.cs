@@ -1,8 +1,8 @@
-using Agent.Core.Compute;
-using Agent.Core.Kernels;
+using AgentRnn.Core.Compute;
+using AgentRnn.Core.Kernels;
 using Xunit.Abstractions;
 
-namespace Agent.Tests.Compute;
+namespace AgentRnn.Tests.Compute;
 
 /// <summary>
 /// The contract every compute backend meets, checked against <see cref="ComputeReference"/> (double precision) with

@@ -1,4 +1,4 @@
-namespace Agent.Tests.Compute;
+namespace AgentRnn.Tests.Compute;
 
 /// <summary>Plain double-precision reference math for the compute kernels (PyTorch semantics), written for clarity.</summary>
 internal static class ComputeReference

@@ -1,8 +1,8 @@
-using Agent.Core.Compute;
-using Agent.Core.Compute.Cpu;
+using AgentRnn.Core.Compute;
+using AgentRnn.Core.Compute.Cpu;
 using Xunit.Abstractions;
 
-namespace Agent.Tests.Compute;
+namespace AgentRnn.Tests.Compute;
 
 public sealed class CpuBackendTests(ITestOutputHelper output) : ComputeBackendContractTests(output), IDisposable
 {

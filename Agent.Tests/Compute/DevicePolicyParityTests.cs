@@ -1,12 +1,12 @@
-using Agent.Core.Compute;
-using Agent.Core.Compute.Cpu;
-using Agent.Core.Compute.Network;
-using Agent.Host.Accelerated;
-using Agent.Host.Models;
-using Agent.Tests.Host.Models;
+using AgentRnn.Core.Compute;
+using AgentRnn.Core.Compute.Cpu;
+using AgentRnn.Core.Compute.Network;
+using AgentRnn.Host.Accelerated;
+using AgentRnn.Host.Models;
+using AgentRnn.Tests.Host.Models;
 using Xunit.Abstractions;
 
-namespace Agent.Tests.Compute;
+namespace AgentRnn.Tests.Compute;
 
 /// <summary>
 /// The models' golden fixtures (tools/reference/fixtures_models.py) through <see cref="DevicePolicyNetwork"/> on each
@@ -87,7 +87,7 @@ public sealed class DevicePolicyParityTests(OpenClDeviceFixture fixture, ITestOu
     public void DevicePolicyNetwork_ImpalaOrRnnModel_IsRefusedWithOneLine()
     {
         PolicyModel model = PolicyModel.Load(new ModelFixture("ours_mlp_rnn_discrete").ModelPath);
-        var e = Assert.Throws<Agent.Core.AgentException>(() => model.ToNetworkSpec());
+        var e = Assert.Throws<AgentRnn.Core.AgentException>(() => model.ToNetworkSpec());
         Assert.Contains("LSTM or GRU", e.Message);
     }
 

@@ -1,11 +1,11 @@
-using Agent.Core.Compute.Network;
-using Agent.Host.Accelerated;
-using Agent.Host.Models;
-using Agent.Tests.Host.Label;
-using Agent.Vision;
+using AgentRnn.Core.Compute.Network;
+using AgentRnn.Host.Accelerated;
+using AgentRnn.Host.Models;
+using AgentRnn.Tests.Host.Label;
+using AgentRnn.Vision;
 using Xunit.Abstractions;
 
-namespace Agent.Tests.Compute;
+namespace AgentRnn.Tests.Compute;
 
 /// <summary>
 /// A video's frames as `agent label` feeds them (decode, Atari preprocessing, 4-frame stack) through the default

@@ -1,10 +1,10 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
-using Agent.Core.Compute.OpenCl;
-using Agent.Host.Cli;
+using AgentRnn.Core.Compute.OpenCl;
+using AgentRnn.Cli;
 
-namespace Agent.Tests.Compute;
+namespace AgentRnn.Tests.Compute;
 
 public sealed class DevicesCommandTests
 {

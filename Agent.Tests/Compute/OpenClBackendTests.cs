@@ -1,10 +1,10 @@
-using Agent.Core.Compute;
-using Agent.Core.Compute.Cpu;
-using Agent.Core.Compute.Network;
-using Agent.Core.Compute.OpenCl;
+using AgentRnn.Core.Compute;
+using AgentRnn.Core.Compute.Cpu;
+using AgentRnn.Core.Compute.Network;
+using AgentRnn.Core.Compute.OpenCl;
 using Xunit.Abstractions;
 
-namespace Agent.Tests.Compute;
+namespace AgentRnn.Tests.Compute;
 
 /// <summary>The compute contract on OpenCL device 0 (PoCL's CPU device in CI), and parity with the CPU backend.</summary>
 public sealed class OpenClBackendTests(OpenClDeviceFixture fixture, ITestOutputHelper output)

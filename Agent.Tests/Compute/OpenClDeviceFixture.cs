@@ -1,6 +1,6 @@
-using Agent.Core.Compute.OpenCl;
+using AgentRnn.Core.Compute.OpenCl;
 
-namespace Agent.Tests.Compute;
+namespace AgentRnn.Tests.Compute;
 
 /// <summary>One OpenCL device per test class: building the kernels is the slow part, so tests share it.</summary>
 public sealed class OpenClDeviceFixture : IDisposable

@@ -1,7 +1,7 @@
-using Agent.Core.Compute;
-using Agent.Core.Compute.OpenCl;
+using AgentRnn.Core.Compute;
+using AgentRnn.Core.Compute.OpenCl;
 
-namespace Agent.Tests.Compute;
+namespace AgentRnn.Tests.Compute;
 
 /// <summary>OpenCL-only behaviour: discovery, device selection errors, status names and build failures.</summary>
 public sealed class OpenClRuntimeTests(OpenClDeviceFixture fixture) : IClassFixture<OpenClDeviceFixture>

@@ -1,8 +1,8 @@
-using Agent.Core;
-using Agent.Core.Compute.Network;
-using Agent.Core.Kernels;
+using AgentRnn.Core;
+using AgentRnn.Core.Compute.Network;
+using AgentRnn.Core.Kernels;
 
-namespace Agent.Tests.Compute;
+namespace AgentRnn.Tests.Compute;
 
 /// <summary>Small random policy networks in the CleanRL and SB3 shapes, and their double-precision reference forward.</summary>
 internal static class PolicyFixtures

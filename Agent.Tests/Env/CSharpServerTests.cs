@@ -1,11 +1,11 @@
 using System.Collections.Concurrent;
 using System.Net.Sockets;
 using System.Text.Json;
-using Agent.Host.Env;
-using Agent.Host.Env.Samples;
+using AgentRnn.Host.Env;
+using AgentRnn.Host.Env.Samples;
 using Xunit.Abstractions;
 
-namespace Agent.Tests.Env;
+namespace AgentRnn.Tests.Env;
 
 /// <summary>The C# EnvServer serving a C# game to the C# client and to envs/client.py.</summary>
 public sealed class CSharpServerTests(ITestOutputHelper output)

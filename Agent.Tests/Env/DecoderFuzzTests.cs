@@ -2,11 +2,11 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Agent.Core.Spaces;
-using Agent.Host.Env;
+using AgentRnn.Core.Spaces;
+using AgentRnn.Host.Env;
 using Xunit.Abstractions;
 
-namespace Agent.Tests.Env;
+namespace AgentRnn.Tests.Env;
 
 /// <summary>
 /// Random and mutated messages against the C# decoders: every case must decode or throw <see cref="EnvProtocolException"/>

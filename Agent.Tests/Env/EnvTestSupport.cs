@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Text;
-using Agent.Host.Env;
+using AgentRnn.Host.Env;
 
-namespace Agent.Tests.Env;
+namespace AgentRnn.Tests.Env;
 
 /// <summary>Paths and subprocess helpers shared by the env tests.</summary>
 internal static class EnvTestSupport

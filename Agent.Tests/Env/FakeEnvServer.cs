@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
-using Agent.Host.Env;
+using AgentRnn.Host.Env;
 
-namespace Agent.Tests.Env;
+namespace AgentRnn.Tests.Env;
 
 /// <summary>A TCP listener that treats each connection with a scripted (usually broken) behaviour, for fault tests.</summary>
 internal sealed class FakeEnvServer : IDisposable

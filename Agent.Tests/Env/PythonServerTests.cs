@@ -1,8 +1,8 @@
 using System.Net.Sockets;
-using Agent.Host.Env;
+using AgentRnn.Host.Env;
 using Xunit.Abstractions;
 
-namespace Agent.Tests.Env;
+namespace AgentRnn.Tests.Env;
 
 /// <summary>The C# client against envs/serve.py running as a real subprocess.</summary>
 public sealed class PythonServerTests(ITestOutputHelper output) : IDisposable

@@ -1,13 +1,13 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
-using Agent.Core.Spaces;
-using Agent.Host.Cli;
-using Agent.Host.Env;
-using Agent.Host.Models;
+using AgentRnn.Core.Spaces;
+using AgentRnn.Cli;
+using AgentRnn.Host.Env;
+using AgentRnn.Host.Models;
 using Xunit.Abstractions;
 
-namespace Agent.Tests.Env;
+namespace AgentRnn.Tests.Env;
 
 /// <summary>`agent run` end to end: against envs/serve.py, and against broken servers.</summary>
 public sealed class RunCommandTests(ITestOutputHelper output) : IDisposable

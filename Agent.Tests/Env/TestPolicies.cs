@@ -1,7 +1,7 @@
-using Agent.Core.Spaces;
-using Agent.Host.Env;
+using AgentRnn.Core.Spaces;
+using AgentRnn.Host.Env;
 
-namespace Agent.Tests.Env;
+namespace AgentRnn.Tests.Env;
 
 /// <summary>Simple scripted policies for driving envs in tests (the model-backed policy is tested elsewhere).</summary>
 internal sealed class ScriptedPolicy(Action<SpaceBatch, bool[], SpaceBatch> act) : IAgentPolicy

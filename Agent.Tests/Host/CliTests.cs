@@ -1,6 +1,6 @@
-using Agent.Host.Cli;
+using AgentRnn.Cli;
 
-namespace Agent.Tests.Host;
+namespace AgentRnn.Tests.Host;
 
 public class CliTests
 {

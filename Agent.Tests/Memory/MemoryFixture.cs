@@ -1,9 +1,9 @@
 using System.Globalization;
-using Agent.Core;
-using Agent.Core.SafeTensors;
-using Agent.Memory;
+using AgentRnn.Core;
+using AgentRnn.Core.SafeTensors;
+using AgentRnn.Memory;
 
-namespace Agent.Tests.Memory;
+namespace AgentRnn.Tests.Memory;
 
 /// <summary>A golden fixture written by tools/reference/fixtures_memory.py: all tensors plus the metadata.</summary>
 internal sealed class MemoryFixture

@@ -1,8 +1,8 @@
-using Agent.Core;
-using Agent.Memory;
+using AgentRnn.Core;
+using AgentRnn.Memory;
 using Xunit.Abstractions;
 
-namespace Agent.Tests.Memory;
+namespace AgentRnn.Tests.Memory;
 
 /// <summary>Fused cores against PyTorch's nn.LSTM / nn.GRU / nn.RNN (fixtures from tools/reference/fixtures_memory.py).</summary>
 public class RecurrentCoreParityTests(ITestOutputHelper output)

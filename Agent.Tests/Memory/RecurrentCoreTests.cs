@@ -1,9 +1,9 @@
-using Agent.Core;
-using Agent.Memory;
-using Agent.Memory.Reference;
+using AgentRnn.Core;
+using AgentRnn.Memory;
+using AgentRnn.Memory.Reference;
 using Xunit.Abstractions;
 
-namespace Agent.Tests.Memory;
+namespace AgentRnn.Tests.Memory;
 
 public class RecurrentCoreTests(ITestOutputHelper output)
 {

@@ -1,9 +1,9 @@
-using Agent.Core;
-using Agent.Core.Kernels;
-using Agent.Memory;
+using AgentRnn.Core;
+using AgentRnn.Core.Kernels;
+using AgentRnn.Memory;
 using Xunit.Abstractions;
 
-namespace Agent.Tests.Memory;
+namespace AgentRnn.Tests.Memory;
 
 public class SequenceModesTests(ITestOutputHelper output)
 {

@@ -1,9 +1,9 @@
 using System.Buffers.Binary;
-using Agent.Core;
-using Agent.Core.SafeTensors;
-using Agent.Memory;
+using AgentRnn.Core;
+using AgentRnn.Core.SafeTensors;
+using AgentRnn.Memory;
 
-namespace Agent.Tests.Memory;
+namespace AgentRnn.Tests.Memory;
 
 public class StreamStateStoreSnapshotTests
 {

@@ -1,8 +1,8 @@
-using Agent.Core;
-using Agent.Memory;
+using AgentRnn.Core;
+using AgentRnn.Memory;
 using Xunit.Abstractions;
 
-namespace Agent.Tests.Memory;
+namespace AgentRnn.Tests.Memory;
 
 public class StreamStateStoreTests(ITestOutputHelper output)
 {

@@ -1,7 +1,7 @@
-using Agent.Core;
-using Agent.Vision;
+using AgentRnn.Core;
+using AgentRnn.Vision;
 
-namespace Agent.Tests.Vision;
+namespace AgentRnn.Tests.Vision;
 
 public class FramePreprocessorTests
 {

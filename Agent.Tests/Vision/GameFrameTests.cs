@@ -1,8 +1,8 @@
-using Agent.Core;
-using Agent.Vision;
+using AgentRnn.Core;
+using AgentRnn.Vision;
 using Xunit.Abstractions;
 
-namespace Agent.Tests.Vision;
+namespace AgentRnn.Tests.Vision;
 
 public sealed class GameFrameTests(ITestOutputHelper output)
 {

@@ -1,8 +1,8 @@
-using Agent.Vision;
-using Agent.Vision.Interop;
+using AgentRnn.Vision;
+using AgentRnn.Vision.Interop;
 using Xunit.Abstractions;
 
-namespace Agent.Tests.Vision;
+namespace AgentRnn.Tests.Vision;
 
 /// <summary>The luma decoder behind <see cref="VideoSource"/> for gray frames, checked against OpenCV's backend and ffmpeg.</summary>
 public sealed class LumaDecoderTests : IDisposable

@@ -1,8 +1,8 @@
 using System.Text.Json;
-using Agent.Host.Cli;
-using Agent.Vision;
+using AgentRnn.Cli;
+using AgentRnn.Vision;
 
-namespace Agent.Tests.Vision;
+namespace AgentRnn.Tests.Vision;
 
 public sealed class ProbeCommandTests : IDisposable
 {

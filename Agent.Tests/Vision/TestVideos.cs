@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using Agent.Vision;
+using AgentRnn.Vision;
 
-namespace Agent.Tests.Vision;
+namespace AgentRnn.Tests.Vision;
 
 /// <summary>Small videos generated inside the tests with OpenCV's VideoWriter (or ffmpeg for VFR), in a temp dir deleted on dispose.</summary>
 internal sealed class TestVideos : IDisposable

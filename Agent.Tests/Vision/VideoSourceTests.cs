@@ -1,7 +1,7 @@
-using Agent.Vision;
+using AgentRnn.Vision;
 using Xunit.Abstractions;
 
-namespace Agent.Tests.Vision;
+namespace AgentRnn.Tests.Vision;
 
 public sealed class VideoSourceTests : IDisposable
 {

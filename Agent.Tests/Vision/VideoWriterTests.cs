@@ -1,6 +1,6 @@
-using Agent.Vision;
+using AgentRnn.Vision;
 
-namespace Agent.Tests.Vision;
+namespace AgentRnn.Tests.Vision;
 
 public sealed class VideoWriterTests : IDisposable
 {

@@ -1,4 +1,4 @@
-namespace Agent.Vision.Encoders;
+namespace AgentRnn.Vision.Encoders;
 
 /// <summary>
 /// A CNN that turns a batch of channel-first frames into feature vectors.

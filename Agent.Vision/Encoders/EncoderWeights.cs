@@ -1,6 +1,6 @@
-using Agent.Core;
+using AgentRnn.Core;
 
-namespace Agent.Vision.Encoders;
+namespace AgentRnn.Vision.Encoders;
 
 /// <summary>Fetches encoder weights by name and checks their shapes, so a wrong checkpoint fails with the tensor's name.</summary>
 internal static class EncoderWeights

@@ -1,7 +1,7 @@
-using Agent.Core;
-using Agent.Core.Kernels;
+using AgentRnn.Core;
+using AgentRnn.Core.Kernels;
 
-namespace Agent.Vision.Encoders;
+namespace AgentRnn.Vision.Encoders;
 
 /// <summary>
 /// The IMPALA ResNet encoder as CleanRL's ppo_procgen builds it: three conv sequences, each a 3×3 conv (padding 1),

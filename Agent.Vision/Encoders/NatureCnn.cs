@@ -1,7 +1,7 @@
-using Agent.Core;
-using Agent.Core.Kernels;
+using AgentRnn.Core;
+using AgentRnn.Core.Kernels;
 
-namespace Agent.Vision.Encoders;
+namespace AgentRnn.Vision.Encoders;
 
 /// <summary>
 /// The DQN "Nature" CNN as CleanRL and SB3 build it: conv 32×8×8 stride 4, conv 64×4×4 stride 2,

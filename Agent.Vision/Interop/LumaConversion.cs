@@ -1,4 +1,4 @@
-namespace Agent.Vision.Interop;
+namespace AgentRnn.Vision.Interop;
 
 /// <summary>agentcv_luma_conversion: how the luma decoder's last frame became gray.</summary>
 internal enum LumaConversion

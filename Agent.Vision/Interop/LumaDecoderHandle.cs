@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Agent.Vision.Interop;
+namespace AgentRnn.Vision.Interop;
 
 /// <summary>Owns a native luma decoder (FFmpeg libavformat and libavcodec used directly). ReleaseHandle never throws: the native delete swallows every error.</summary>
 internal sealed class LumaDecoderHandle : SafeHandle

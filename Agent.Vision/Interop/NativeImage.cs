@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Agent.Vision.Interop;
+namespace AgentRnn.Vision.Interop;
 
 /// <summary>
 /// agentcv_image: a caller-owned interleaved 8-bit frame; row y starts at Data + y·Stride and the native side checks

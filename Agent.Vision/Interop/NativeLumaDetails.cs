@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Agent.Vision.Interop;
+namespace AgentRnn.Vision.Interop;
 
 /// <summary>agentcv_luma_details: how a luma decoder turned its last frame into gray, and with how many threads.</summary>
 [StructLayout(LayoutKind.Sequential)]

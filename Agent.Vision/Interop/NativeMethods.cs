@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Agent.Vision.Interop;
+namespace AgentRnn.Vision.Interop;
 
 /// <summary>
 /// P/Invoke declarations for native/agentcv (the C ABI over OpenCV 4.6 and FFmpeg). Every export returns a

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Agent.Vision.Interop;
+namespace AgentRnn.Vision.Interop;
 
 internal static unsafe partial class NativeMethods
 {

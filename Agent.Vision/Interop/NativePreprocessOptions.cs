@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Agent.Vision.Interop;
+namespace AgentRnn.Vision.Interop;
 
 /// <summary>agentcv_preprocess_options: a preprocessor's fixed source, crop and output geometry.</summary>
 [StructLayout(LayoutKind.Sequential)]

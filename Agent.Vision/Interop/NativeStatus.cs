@@ -1,4 +1,4 @@
-namespace Agent.Vision.Interop;
+namespace AgentRnn.Vision.Interop;
 
 /// <summary>agentcv_status: what every native export returns.</summary>
 internal enum NativeStatus

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Agent.Vision.Interop;
+namespace AgentRnn.Vision.Interop;
 
 /// <summary>agentcv_video_info: what the FFmpeg backend reports about an opened stream.</summary>
 [StructLayout(LayoutKind.Sequential)]

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Agent.Vision.Interop;
+namespace AgentRnn.Vision.Interop;
 
 /// <summary>Owns a native frame preprocessor and its reused Mats. ReleaseHandle never throws: the native delete swallows every error.</summary>
 internal sealed class PreprocessorHandle : SafeHandle

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Agent.Vision.Interop;
+namespace AgentRnn.Vision.Interop;
 
 /// <summary>Owns an OpenCV cv::VideoCapture (FFmpeg backend). ReleaseHandle never throws: the native delete swallows every error.</summary>
 internal sealed class VideoCaptureHandle : SafeHandle

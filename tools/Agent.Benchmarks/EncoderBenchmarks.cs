@@ -1,7 +1,7 @@
-using Agent.Vision.Encoders;
+using AgentRnn.Vision.Encoders;
 using BenchmarkDotNet.Attributes;
 
-namespace Agent.Benchmarks;
+namespace AgentRnn.Benchmarks;
 
 /// <summary>An encoder at a batch size, fed uint8 frames.</summary>
 public sealed record EncoderCase(string Model, int Batch) : IFlops

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using Agent.Vision.Encoders;
+using AgentRnn.Vision.Encoders;
 
-namespace Agent.Benchmarks;
+namespace AgentRnn.Benchmarks;
 
 /// <summary>
 /// `fps --model nature|impala --batch B --seconds S`: steps the encoder on uint8 frames for S seconds after a warm-up

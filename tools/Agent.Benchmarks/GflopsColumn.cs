@@ -2,7 +2,7 @@ using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 
-namespace Agent.Benchmarks;
+namespace AgentRnn.Benchmarks;
 
 /// <summary>A summary column: achieved GFLOP/s (2 FLOPs per multiply-add) and its share of the machine's FMA peak.</summary>
 internal sealed class GflopsColumn : IColumn

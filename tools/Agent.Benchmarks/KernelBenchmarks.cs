@@ -1,8 +1,8 @@
-using Agent.Core.Kernels;
+using AgentRnn.Core.Kernels;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 
-namespace Agent.Benchmarks;
+namespace AgentRnn.Benchmarks;
 
 /// <summary>A GEMM shape C(m, n) = A(m, k)·B(k, n): conv-as-GEMM (pixels × out channels × patch) and linear shapes.</summary>
 public sealed record GemmShape(string Name, int M, int N, int K) : IFlops

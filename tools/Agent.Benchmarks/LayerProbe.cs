@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using Agent.Core.Kernels;
+using AgentRnn.Core.Kernels;
 
-namespace Agent.Benchmarks;
+namespace AgentRnn.Benchmarks;
 
 /// <summary>
 /// `layers --batch B --seconds S`: each NatureCNN layer alone, reporting GFLOP/s over wall time and over this process's

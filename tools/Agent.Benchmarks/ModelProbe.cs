@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using Agent.Host.Models;
+using AgentRnn.Host.Models;
 
-namespace Agent.Benchmarks;
+namespace AgentRnn.Benchmarks;
 
 /// <summary>
 /// `model --batch B --seconds S`: the bench's default PolicyModel stepped directly (no pipeline) on uint8 frames with

@@ -1,7 +1,7 @@
-using Agent.Core;
-using Agent.Vision.Encoders;
+using AgentRnn.Core;
+using AgentRnn.Vision.Encoders;
 
-namespace Agent.Benchmarks;
+namespace AgentRnn.Benchmarks;
 
 /// <summary>The encoders of the bench's models with random weights of PyTorch's default-init scale.</summary>
 internal static class Models

@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Running;
 
-namespace Agent.Benchmarks;
+namespace AgentRnn.Benchmarks;
 
 internal static class Program
 {

@@ -6,7 +6,7 @@
 # Runs alternate, and each pair swaps which side goes first. Prints every pair (frames/s, ratio, load average, the
 # peer's CPU seconds and our GFLOP/s) and the median ratio over the pairs, as the last line.
 # usage: tools/bench/ab.sh [B] [F] [PAIRS]   (defaults: B=1, F=2000·B capped at 12800, 3 pairs)
-# Builds Agent.Host in Release first unless AB_NO_BUILD=1.
+# Builds Agent.Cli in Release first unless AB_NO_BUILD=1.
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 batch=${1:-1}
@@ -21,9 +21,9 @@ if [ $(( frames % batch )) -ne 0 ] || [ "$frames" -lt "$batch" ]; then
   exit 2
 fi
 if [ "${AB_NO_BUILD:-0}" != 1 ]; then
-  dotnet build -c Release "$root/Agent.Host" >/dev/null
+  dotnet build -c Release "$root/Agent.Cli" >/dev/null
 fi
-agent="$root/Agent.Host/bin/Release/net10.0/agent.dll"
+agent="$root/Agent.Cli/bin/Release/net10.0/agent.dll"
 python3 - "$agent" "$root/tools/reference/bench_peer.py" "$batch" "$frames" "$pairs" <<'PY'
 import json, os, statistics, subprocess, sys
 agent, peer, batch, frames, pairs = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])

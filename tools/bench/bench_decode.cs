@@ -4,7 +4,7 @@
 // the decoding half of `agent label`, without the model. Used by tools/bench/bench_decode.sh.
 //   bench_decode VIDEO luma|exact|bgr [--no-resize]
 using System.Diagnostics;
-using Agent.Vision;
+using AgentRnn.Vision;
 
 if (args.Length < 2)
 {

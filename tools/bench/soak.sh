@@ -3,7 +3,7 @@
 # INTERVAL seconds (ps -o rss=) into OUT/rss.tsv (elapsed seconds, RSS KiB); the bench's output goes to OUT/bench.txt.
 # Ends by printing the first, middle and last samples, the minimum and maximum, and the bench's JSON line.
 # usage: tools/bench/soak.sh [S] [F] [OUT] [INTERVAL]   (defaults: 64 streams, 1,000,000 frames, /tmp/agentrnn-soak, 10 s)
-# Builds Agent.Host in Release first unless SOAK_NO_BUILD=1. Run it under nohup for long soaks.
+# Builds Agent.Cli in Release first unless SOAK_NO_BUILD=1. Run it under nohup for long soaks.
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 streams=${1:-64}
@@ -11,10 +11,10 @@ frames=${2:-1000000}
 out=${3:-/tmp/agentrnn-soak}
 interval=${4:-10}
 if [ "${SOAK_NO_BUILD:-0}" != 1 ]; then
-  dotnet build -c Release "$root/Agent.Host" >/dev/null
+  dotnet build -c Release "$root/Agent.Cli" >/dev/null
 fi
 mkdir -p "$out"
-dotnet "$root/Agent.Host/bin/Release/net10.0/agent.dll" bench --model-only --streams "$streams" --frames "$frames" --json >"$out/bench.txt" 2>&1 &
+dotnet "$root/Agent.Cli/bin/Release/net10.0/agent.dll" bench --model-only --streams "$streams" --frames "$frames" --json >"$out/bench.txt" 2>&1 &
 pid=$!
 start=$(date +%s)
 printf 'seconds\trss_kib\n' >"$out/rss.tsv"

@@ -14,8 +14,8 @@
 
 using System.Diagnostics;
 using System.Globalization;
-using Agent.Host.Env;
-using Agent.Host.Env.Samples;
+using AgentRnn.Host.Env;
+using AgentRnn.Host.Env.Samples;
 
 int steps = 2000;
 int[] counts = [1, 16];

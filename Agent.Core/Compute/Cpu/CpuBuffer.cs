@@ -1,4 +1,4 @@
-namespace Agent.Core.Compute.Cpu;
+namespace AgentRnn.Core.Compute.Cpu;
 
 /// <summary>A device buffer in host memory: a managed array owned by a <see cref="CpuDevice"/>.</summary>
 /// <typeparam name="T">float, byte or int (row indices).</typeparam>

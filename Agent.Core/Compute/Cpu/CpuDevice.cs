@@ -1,10 +1,10 @@
 using System.Numerics.Tensors;
-using Agent.Core.Kernels;
+using AgentRnn.Core.Kernels;
 
-namespace Agent.Core.Compute.Cpu;
+namespace AgentRnn.Core.Compute.Cpu;
 
 /// <summary>
-/// The default backend: buffers are managed arrays and kernels are Agent.Core.Kernels (Gemm, Conv2d, Activations)
+/// The default backend: buffers are managed arrays and kernels are AgentRnn.Core.Kernels (Gemm, Conv2d, Activations)
 /// on the calling thread. Needs no native runtime and never loads OpenCL.
 /// </summary>
 /// <remarks>Thread-safety: one thread at a time; the device owns scratch memory grown once and reused.</remarks>

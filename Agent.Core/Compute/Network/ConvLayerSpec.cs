@@ -1,4 +1,4 @@
-namespace Agent.Core.Compute.Network;
+namespace AgentRnn.Core.Compute.Network;
 
 /// <summary>One encoder convolution followed by ReLU (NatureCNN's layers): weight (out, in, kh, kw), bias (out) or null.</summary>
 /// <param name="Weight">(out, in, kh, kw).</param>

@@ -1,6 +1,6 @@
-using Agent.Core.Kernels;
+using AgentRnn.Core.Kernels;
 
-namespace Agent.Core.Compute.Network;
+namespace AgentRnn.Core.Compute.Network;
 
 /// <summary>
 /// A recurrent policy network resident on a <see cref="ComputeDevice"/>: weights are uploaded once, each stream's

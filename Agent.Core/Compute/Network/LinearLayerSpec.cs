@@ -1,6 +1,6 @@
-using Agent.Core.Kernels;
+using AgentRnn.Core.Kernels;
 
-namespace Agent.Core.Compute.Network;
+namespace AgentRnn.Core.Compute.Network;
 
 /// <summary>A fully connected layer y = act(x · Wᵀ + b): weight (out, in), bias (out) or null.</summary>
 /// <param name="Weight">(out, in).</param>

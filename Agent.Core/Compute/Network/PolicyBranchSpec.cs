@@ -1,4 +1,4 @@
-namespace Agent.Core.Compute.Network;
+namespace AgentRnn.Core.Compute.Network;
 
 /// <summary>
 /// A recurrent core over the encoder's features and the heads on its top-layer h. CleanRL's ppo_atari_lstm is one

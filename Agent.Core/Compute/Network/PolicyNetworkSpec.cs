@@ -1,4 +1,4 @@
-namespace Agent.Core.Compute.Network;
+namespace AgentRnn.Core.Compute.Network;
 
 /// <summary>
 /// The weights and shape of a recurrent policy network: observations → convolutions (ReLU each) → flatten →

@@ -1,4 +1,4 @@
-namespace Agent.Core.Compute.Network;
+namespace AgentRnn.Core.Compute.Network;
 
 /// <summary>The recurrent cells the compute backends run (PyTorch gate orders: LSTM i,f,g,o; GRU r,z,n).</summary>
 public enum RecurrentCellKind

@@ -1,4 +1,4 @@
-namespace Agent.Core.Compute.Network;
+namespace AgentRnn.Core.Compute.Network;
 
 /// <summary>
 /// One layer of nn.LSTM / nn.GRU, as PyTorch names them: weight_ih_l{k} (G·H, I), weight_hh_l{k} (G·H, H),

@@ -1,6 +1,6 @@
-using Agent.Core.Compute.OpenCl.Interop;
+using AgentRnn.Core.Compute.OpenCl.Interop;
 
-namespace Agent.Core.Compute.OpenCl;
+namespace AgentRnn.Core.Compute.OpenCl;
 
 /// <summary>A device buffer in OpenCL global memory (a cl_mem owned by a SafeHandle), owned by an <see cref="OpenClDevice"/>.</summary>
 /// <typeparam name="T">float, byte or int (row indices).</typeparam>

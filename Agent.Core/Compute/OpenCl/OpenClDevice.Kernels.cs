@@ -1,7 +1,7 @@
-using Agent.Core.Compute.OpenCl.Interop;
-using Agent.Core.Kernels;
+using AgentRnn.Core.Compute.OpenCl.Interop;
+using AgentRnn.Core.Kernels;
 
-namespace Agent.Core.Compute.OpenCl;
+namespace AgentRnn.Core.Compute.OpenCl;
 
 public sealed unsafe partial class OpenClDevice
 {

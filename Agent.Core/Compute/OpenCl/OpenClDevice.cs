@@ -1,6 +1,6 @@
-using Agent.Core.Compute.OpenCl.Interop;
+using AgentRnn.Core.Compute.OpenCl.Interop;
 
-namespace Agent.Core.Compute.OpenCl;
+namespace AgentRnn.Core.Compute.OpenCl;
 
 /// <summary>
 /// An OpenCL device: one context, one in-order command queue and the backend's program built for the device.

@@ -1,4 +1,4 @@
-namespace Agent.Core.Compute.OpenCl;
+namespace AgentRnn.Core.Compute.OpenCl;
 
 /// <summary>
 /// One OpenCL device as <c>agent devices</c> lists it. <see cref="Index"/> counts devices across all platforms in

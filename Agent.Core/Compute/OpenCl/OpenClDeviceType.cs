@@ -1,4 +1,4 @@
-namespace Agent.Core.Compute.OpenCl;
+namespace AgentRnn.Core.Compute.OpenCl;
 
 /// <summary>OpenCL device types (cl_device_type bits).</summary>
 [Flags]

@@ -1,4 +1,4 @@
-namespace Agent.Core.Compute.OpenCl;
+namespace AgentRnn.Core.Compute.OpenCl;
 
 /// <summary>An OpenCL call returned an error status: names the API, the CL error and, for builds, the build log.</summary>
 public sealed class OpenClException : ComputeBackendException

@@ -1,4 +1,4 @@
-namespace Agent.Core.Compute.OpenCl;
+namespace AgentRnn.Core.Compute.OpenCl;
 
 /// <summary>One OpenCL platform (an installed ICD: PoCL, NVIDIA, ROCm, Intel) and its devices.</summary>
 /// <param name="Index">0-based platform index in the loader's order.</param>

@@ -1,8 +1,8 @@
 using System.Reflection;
 using System.Text;
-using Agent.Core.Compute.OpenCl.Interop;
+using AgentRnn.Core.Compute.OpenCl.Interop;
 
-namespace Agent.Core.Compute.OpenCl;
+namespace AgentRnn.Core.Compute.OpenCl;
 
 /// <summary>
 /// The backend's kernels, built once per device from the embedded Kernels/*.cl sources into one program.
@@ -139,7 +139,7 @@ internal sealed unsafe class OpenClProgram : IDisposable
         var builder = new StringBuilder();
         foreach (string file in SourceFiles)
         {
-            string resource = "Agent.Core.Compute.OpenCl.Kernels." + file;
+            string resource = "AgentRnn.Core.Compute.OpenCl.Kernels." + file;
             using Stream stream = assembly.GetManifestResourceStream(resource)
                 ?? throw new InvalidOperationException($"embedded kernel source {resource} is missing from {assembly.GetName().Name}");
             using var reader = new StreamReader(stream, Encoding.UTF8);

@@ -1,7 +1,7 @@
 using System.Text;
-using Agent.Core.Compute.OpenCl.Interop;
+using AgentRnn.Core.Compute.OpenCl.Interop;
 
-namespace Agent.Core.Compute.OpenCl;
+namespace AgentRnn.Core.Compute.OpenCl;
 
 /// <summary>
 /// Discovers OpenCL platforms and devices through the ICD loader. The first call loads libOpenCL.so.1; a missing

@@ -1,4 +1,4 @@
-namespace Agent.Core.Compute.OpenCl;
+namespace AgentRnn.Core.Compute.OpenCl;
 
 /// <summary>OpenCL status codes: their CL_ names and the one check every call goes through.</summary>
 public static class OpenClStatus

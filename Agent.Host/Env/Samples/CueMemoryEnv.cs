@@ -1,6 +1,6 @@
-using Agent.Core.Spaces;
+using AgentRnn.Core.Spaces;
 
-namespace Agent.Host.Env.Samples;
+namespace AgentRnn.Host.Env.Samples;
 
 /// <summary>
 /// A C# twin of envs/samples/cue_memory.py: an image env that needs memory. The first frame shows a cue (a square on

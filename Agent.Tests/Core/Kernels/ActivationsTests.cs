@@ -1,7 +1,7 @@
-using Agent.Core.Kernels;
+using AgentRnn.Core.Kernels;
 using Xunit.Abstractions;
 
-namespace Agent.Tests.Core.Kernels;
+namespace AgentRnn.Tests.Core.Kernels;
 
 public class ActivationsTests(ITestOutputHelper output)
 {

@@ -1,6 +1,6 @@
 using Xunit.Abstractions;
 
-namespace Agent.Tests.Core.Kernels;
+namespace AgentRnn.Tests.Core.Kernels;
 
 /// <summary>Element-wise comparison that reports the worst error, as the numeric tests print it.</summary>
 internal static class Compare

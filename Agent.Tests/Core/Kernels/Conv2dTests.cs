@@ -1,8 +1,8 @@
-using Agent.Core;
-using Agent.Core.Kernels;
+using AgentRnn.Core;
+using AgentRnn.Core.Kernels;
 using Xunit.Abstractions;
 
-namespace Agent.Tests.Core.Kernels;
+namespace AgentRnn.Tests.Core.Kernels;
 
 public class Conv2dTests(ITestOutputHelper output)
 {

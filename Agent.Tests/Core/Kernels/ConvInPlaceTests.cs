@@ -1,7 +1,7 @@
-using Agent.Core.Kernels;
+using AgentRnn.Core.Kernels;
 using Xunit.Abstractions;
 
-namespace Agent.Tests.Core.Kernels;
+namespace AgentRnn.Tests.Core.Kernels;
 
 /// <summary>
 /// Unpadded convolutions read their receptive fields in place (float NCHW/NHWC) or from converted bands of uint8 rows;

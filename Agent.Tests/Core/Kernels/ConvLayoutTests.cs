@@ -1,7 +1,7 @@
-using Agent.Core.Kernels;
+using AgentRnn.Core.Kernels;
 using Xunit.Abstractions;
 
-namespace Agent.Tests.Core.Kernels;
+namespace AgentRnn.Tests.Core.Kernels;
 
 /// <summary>The channels-last overloads the encoders use, checked against the NCHW path PyTorch's fixtures pin down.</summary>
 public class ConvLayoutTests(ITestOutputHelper output)

@@ -1,6 +1,6 @@
-using Agent.Core;
+using AgentRnn.Core;
 
-namespace Agent.Tests.Core.Kernels;
+namespace AgentRnn.Tests.Core.Kernels;
 
 /// <summary>
 /// The counter-based weight generator of tools/reference/fixtures_kernels.py (fixture_tensor), reproduced bit for bit:

@@ -1,8 +1,8 @@
 using System.Buffers.Binary;
-using Agent.Core;
-using Agent.Core.SafeTensors;
+using AgentRnn.Core;
+using AgentRnn.Core.SafeTensors;
 
-namespace Agent.Tests.Core.Kernels;
+namespace AgentRnn.Tests.Core.Kernels;
 
 /// <summary>Reads the PyTorch golden fixtures written by tools/reference/fixtures_kernels.py.</summary>
 internal sealed class KernelFixtures : IDisposable

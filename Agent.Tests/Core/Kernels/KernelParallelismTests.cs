@@ -1,6 +1,6 @@
-using Agent.Core.Kernels;
+using AgentRnn.Core.Kernels;
 
-namespace Agent.Tests.Core.Kernels;
+namespace AgentRnn.Tests.Core.Kernels;
 
 /// <summary>
 /// Tests that change the process-wide <see cref="KernelParallelism.MaxThreads"/> run alone (after the parallel

@@ -1,10 +1,10 @@
-using Agent.Core;
-using Agent.Core.Kernels;
-using Agent.Tests.Vision.Encoders;
-using Agent.Vision.Encoders;
+using AgentRnn.Core;
+using AgentRnn.Core.Kernels;
+using AgentRnn.Tests.Vision.Encoders;
+using AgentRnn.Vision.Encoders;
 using Xunit.Abstractions;
 
-namespace Agent.Tests.Core.Kernels;
+namespace AgentRnn.Tests.Core.Kernels;
 
 /// <summary>The Vector128 path that runs where AVX2/FMA are missing, forced on this thread, against the same references.</summary>
 public class PortableKernelTests(ITestOutputHelper output)

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace Agent.Tests.Core.SafeTensors;
+namespace AgentRnn.Tests.Core.SafeTensors;
 
 /// <summary>Builds raw safetensors files byte by byte, so tests can write exactly the malformed file they need.</summary>
 internal static class SafeTensorsBytes

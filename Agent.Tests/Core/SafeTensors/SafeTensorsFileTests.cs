@@ -1,7 +1,7 @@
-using Agent.Core;
-using Agent.Core.SafeTensors;
+using AgentRnn.Core;
+using AgentRnn.Core.SafeTensors;
 
-namespace Agent.Tests.Core.SafeTensors;
+namespace AgentRnn.Tests.Core.SafeTensors;
 
 public sealed class SafeTensorsFileTests : IDisposable
 {

@@ -1,9 +1,9 @@
 using System.Buffers.Binary;
-using Agent.Core;
-using Agent.Core.SafeTensors;
+using AgentRnn.Core;
+using AgentRnn.Core.SafeTensors;
 using Xunit.Abstractions;
 
-namespace Agent.Tests.Core.SafeTensors;
+namespace AgentRnn.Tests.Core.SafeTensors;
 
 public sealed class SafeTensorsFuzzTests(ITestOutputHelper output) : IDisposable
 {

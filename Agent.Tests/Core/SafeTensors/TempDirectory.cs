@@ -1,4 +1,4 @@
-namespace Agent.Tests.Core.SafeTensors;
+namespace AgentRnn.Tests.Core.SafeTensors;
 
 /// <summary>A fresh folder under the system temp folder, deleted with everything in it on dispose.</summary>
 internal sealed class TempDirectory : IDisposable

@@ -1,15 +1,15 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Agent.Core.Compute.OpenCl;
-using Agent.Host.Cli;
-using Agent.Host.Env;
-using Agent.Host.Env.Samples;
-using Agent.Host.Models;
-using Agent.Memory;
-using Agent.Tests.Host.Label;
+using AgentRnn.Core.Compute.OpenCl;
+using AgentRnn.Cli;
+using AgentRnn.Host.Env;
+using AgentRnn.Host.Env.Samples;
+using AgentRnn.Host.Models;
+using AgentRnn.Memory;
+using AgentRnn.Tests.Host.Label;
 using Xunit.Abstractions;
 
-namespace Agent.Tests.Host.Backend;
+namespace AgentRnn.Tests.Host.Backend;
 
 /// <summary>
 /// `--backend` and `--device` on label, bench and run: OpenCL (PoCL here) against the CPU path end to end, and every

@@ -1,13 +1,13 @@
-using Agent.Core;
-using Agent.Core.Compute;
-using Agent.Core.Compute.Cpu;
-using Agent.Host.Accelerated;
-using Agent.Host.Models;
-using Agent.Host.Pipeline;
-using Agent.Tests.Compute;
+using AgentRnn.Core;
+using AgentRnn.Core.Compute;
+using AgentRnn.Core.Compute.Cpu;
+using AgentRnn.Host.Accelerated;
+using AgentRnn.Host.Models;
+using AgentRnn.Host.Pipeline;
+using AgentRnn.Tests.Compute;
 using Xunit.Abstractions;
 
-namespace Agent.Tests.Host.Backend;
+namespace AgentRnn.Tests.Host.Backend;
 
 /// <summary>
 /// <see cref="DeviceBatchModel"/> driven the way InferencePipeline drives an <see cref="IBatchModel"/> (each row's stream

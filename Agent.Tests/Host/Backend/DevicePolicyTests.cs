@@ -1,14 +1,14 @@
-using Agent.Core;
-using Agent.Core.Compute;
-using Agent.Core.Compute.Cpu;
-using Agent.Host.Accelerated;
-using Agent.Host.Models;
-using Agent.Memory;
-using Agent.Tests.Compute;
-using Agent.Tests.Host.Models;
+using AgentRnn.Core;
+using AgentRnn.Core.Compute;
+using AgentRnn.Core.Compute.Cpu;
+using AgentRnn.Host.Accelerated;
+using AgentRnn.Host.Models;
+using AgentRnn.Memory;
+using AgentRnn.Tests.Compute;
+using AgentRnn.Tests.Host.Models;
 using Xunit.Abstractions;
 
-namespace Agent.Tests.Host.Backend;
+namespace AgentRnn.Tests.Host.Backend;
 
 /// <summary>
 /// <see cref="DevicePolicy"/> against the CPU <see cref="PolicyModel"/> on the models' golden fixtures, on the CPU

@@ -1,8 +1,8 @@
 using System.Text.Json;
-using Agent.Host.Cli;
+using AgentRnn.Cli;
 using Xunit.Abstractions;
 
-namespace Agent.Tests.Host.Bench;
+namespace AgentRnn.Tests.Host.Bench;
 
 public class BenchCommandTests(ITestOutputHelper output)
 {

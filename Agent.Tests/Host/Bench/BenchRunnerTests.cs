@@ -1,10 +1,11 @@
+using AgentRnn.Cli.Bench;
 using System.Text.Json;
-using Agent.Host.Bench;
-using Agent.Host.Pipeline;
-using Agent.Tests.Host.Pipeline;
+using AgentRnn.Host.Bench;
+using AgentRnn.Host.Pipeline;
+using AgentRnn.Tests.Host.Pipeline;
 using Xunit.Abstractions;
 
-namespace Agent.Tests.Host.Bench;
+namespace AgentRnn.Tests.Host.Bench;
 
 public class BenchRunnerTests(ITestOutputHelper output)
 {

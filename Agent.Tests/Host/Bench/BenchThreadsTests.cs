@@ -1,9 +1,9 @@
 using System.Text.Json;
-using Agent.Core.Kernels;
-using Agent.Host.Cli;
-using Agent.Tests.Core.Kernels;
+using AgentRnn.Core.Kernels;
+using AgentRnn.Cli;
+using AgentRnn.Tests.Core.Kernels;
 
-namespace Agent.Tests.Host.Bench;
+namespace AgentRnn.Tests.Host.Bench;
 
 /// <summary>--threads on bench and label: what each chooses, that it is reported, and that it does not outlive the command.</summary>
 [Collection(nameof(KernelParallelismCollection))]

@@ -1,6 +1,6 @@
-using Agent.Host.Bench;
+using AgentRnn.Host.Bench;
 
-namespace Agent.Tests.Host.Bench;
+namespace AgentRnn.Tests.Host.Bench;
 
 public class SyntheticGameTests
 {

@@ -1,10 +1,10 @@
 using System.Text.Json;
-using Agent.Host.Cli;
-using Agent.Host.Models;
-using Agent.Vision;
+using AgentRnn.Cli;
+using AgentRnn.Host.Models;
+using AgentRnn.Vision;
 using Xunit.Abstractions;
 
-namespace Agent.Tests.Host.Label;
+namespace AgentRnn.Tests.Host.Label;
 
 public sealed class LabelCommandTests(ITestOutputHelper output) : IDisposable
 {

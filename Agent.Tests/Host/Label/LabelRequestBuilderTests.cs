@@ -1,7 +1,7 @@
-using Agent.Core;
-using Agent.Host.Labeling;
+using AgentRnn.Core;
+using AgentRnn.Host.Labeling;
 
-namespace Agent.Tests.Host.Label;
+namespace AgentRnn.Tests.Host.Label;
 
 public class LabelRequestBuilderTests
 {

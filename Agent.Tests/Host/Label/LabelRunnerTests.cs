@@ -1,11 +1,12 @@
+using AgentRnn.Cli.Labeling;
 using System.Text.Json;
-using Agent.Core;
-using Agent.Host.Labeling;
-using Agent.Tests.Host.Pipeline;
-using Agent.Vision;
+using AgentRnn.Core;
+using AgentRnn.Host.Labeling;
+using AgentRnn.Tests.Host.Pipeline;
+using AgentRnn.Vision;
 using Xunit.Abstractions;
 
-namespace Agent.Tests.Host.Label;
+namespace AgentRnn.Tests.Host.Label;
 
 public sealed class LabelRunnerTests(ITestOutputHelper output) : IDisposable
 {

@@ -1,8 +1,8 @@
 using System.Text;
 using System.Text.Json;
-using Agent.Host.Labeling;
+using AgentRnn.Host.Labeling;
 
-namespace Agent.Tests.Host.Label;
+namespace AgentRnn.Tests.Host.Label;
 
 public class RowFormatterTests
 {
@@ -64,7 +64,7 @@ public class RowFormatterTests
     [Fact]
     public void Resolve_WrongNumberOfNames_NamesTheMismatch()
     {
-        var error = Assert.Throws<Agent.Core.AgentException>(() => ClassNames.Resolve("a,b", null, 6));
+        var error = Assert.Throws<AgentRnn.Core.AgentException>(() => ClassNames.Resolve("a,b", null, 6));
 
         Assert.Equal("--classes: 2 class names for a model with 6 actions", error.Message);
     }

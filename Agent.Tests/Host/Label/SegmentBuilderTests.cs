@@ -1,8 +1,8 @@
 using FsCheck;
 using FsCheck.Fluent;
-using Agent.Host.Labeling;
+using AgentRnn.Host.Labeling;
 
-namespace Agent.Tests.Host.Label;
+namespace AgentRnn.Tests.Host.Label;
 
 public class SegmentBuilderTests
 {

@@ -1,8 +1,8 @@
-using Agent.Vision;
+using AgentRnn.Vision;
 
-namespace Agent.Tests.Host.Label;
+namespace AgentRnn.Tests.Host.Label;
 
-/// <summary>Small videos written with Agent.Vision's VideoWriter for label tests: a square moving over a gradient.</summary>
+/// <summary>Small videos written with AgentRnn.Vision's VideoWriter for label tests: a square moving over a gradient.</summary>
 internal static class TestVideos
 {
     public static string Directory()

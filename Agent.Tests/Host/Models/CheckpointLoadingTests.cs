@@ -1,10 +1,10 @@
-using Agent.Core;
-using Agent.Core.SafeTensors;
-using Agent.Host.Models;
-using Agent.Tests.Core.SafeTensors;
+using AgentRnn.Core;
+using AgentRnn.Core.SafeTensors;
+using AgentRnn.Host.Models;
+using AgentRnn.Tests.Core.SafeTensors;
 using Xunit.Abstractions;
 
-namespace Agent.Tests.Host.Models;
+namespace AgentRnn.Tests.Host.Models;
 
 /// <summary>Layout detection, shape inference, options, and the one-line errors of checkpoints that do not fit.</summary>
 public sealed class CheckpointLoadingTests(ITestOutputHelper output) : IDisposable

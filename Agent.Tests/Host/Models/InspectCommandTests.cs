@@ -1,8 +1,8 @@
 using System.Text.Json;
-using Agent.Host.Cli;
-using Agent.Tests.Core.SafeTensors;
+using AgentRnn.Cli;
+using AgentRnn.Tests.Core.SafeTensors;
 
-namespace Agent.Tests.Host.Models;
+namespace AgentRnn.Tests.Host.Models;
 
 public sealed class InspectCommandTests
 {

@@ -1,9 +1,9 @@
-using Agent.Core;
-using Agent.Core.SafeTensors;
-using Agent.Host.Models;
-using Agent.Memory;
+using AgentRnn.Core;
+using AgentRnn.Core.SafeTensors;
+using AgentRnn.Host.Models;
+using AgentRnn.Memory;
 
-namespace Agent.Tests.Host.Models;
+namespace AgentRnn.Tests.Host.Models;
 
 /// <summary>One golden fixture from tools/reference/fixtures_models.py: the model file and its inputs and expected outputs.</summary>
 internal sealed class ModelFixture

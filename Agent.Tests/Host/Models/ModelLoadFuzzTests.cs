@@ -1,9 +1,9 @@
-using Agent.Core;
-using Agent.Host.Models;
-using Agent.Tests.Core.SafeTensors;
+using AgentRnn.Core;
+using AgentRnn.Host.Models;
+using AgentRnn.Tests.Core.SafeTensors;
 using Xunit.Abstractions;
 
-namespace Agent.Tests.Host.Models;
+namespace AgentRnn.Tests.Host.Models;
 
 public sealed class ModelLoadFuzzTests(ITestOutputHelper output)
 {

@@ -1,6 +1,6 @@
 using Xunit.Abstractions;
 
-namespace Agent.Tests.Host.Models;
+namespace AgentRnn.Tests.Host.Models;
 
 /// <summary>Max-abs-error comparisons that print the worst error.</summary>
 internal static class NumericAssert

@@ -1,8 +1,8 @@
-using Agent.Host.Models;
-using Agent.Memory;
+using AgentRnn.Host.Models;
+using AgentRnn.Memory;
 using Xunit.Abstractions;
 
-namespace Agent.Tests.Host.Models;
+namespace AgentRnn.Tests.Host.Models;
 
 public sealed class PolicyModelCostTests(ITestOutputHelper output)
 {

@@ -1,7 +1,7 @@
-using Agent.Host.Models;
+using AgentRnn.Host.Models;
 using Xunit.Abstractions;
 
-namespace Agent.Tests.Host.Models;
+namespace AgentRnn.Tests.Host.Models;
 
 /// <summary>
 /// Each layout against the PyTorch twin's golden outputs (tools/reference/fixtures_models.py): every step's logits,
@@ -33,7 +33,7 @@ public sealed class PolicyModelParityTests(ITestOutputHelper output)
     [InlineData("ours_mlp_lstm_multidiscrete")]
     public void Save_ThenLoad_OursLayoutGivesTheSameOutputs(string name)
     {
-        using var dir = new Agent.Tests.Core.SafeTensors.TempDirectory();
+        using var dir = new AgentRnn.Tests.Core.SafeTensors.TempDirectory();
         var fixture = new ModelFixture(name);
         PolicyModel original = PolicyModel.Load(fixture.ModelPath);
         string path = dir.File("ours.safetensors");

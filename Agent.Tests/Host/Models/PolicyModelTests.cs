@@ -1,10 +1,10 @@
-using Agent.Core;
-using Agent.Host.Models;
-using Agent.Memory;
-using Agent.Tests.Core.SafeTensors;
+using AgentRnn.Core;
+using AgentRnn.Host.Models;
+using AgentRnn.Memory;
+using AgentRnn.Tests.Core.SafeTensors;
 using Xunit.Abstractions;
 
-namespace Agent.Tests.Host.Models;
+namespace AgentRnn.Tests.Host.Models;
 
 public sealed class PolicyModelTests(ITestOutputHelper output)
 {
@@ -205,7 +205,7 @@ public sealed class PolicyModelTests(ITestOutputHelper output)
         PolicyModel model = PolicyModel.CreateRandom(SmallVector with { Action = ActionSpec.Box(2) }, 9);
         string path = dir.File("m.safetensors");
         model.Save(path);
-        using (var file = Agent.Core.SafeTensors.SafeTensorsFile.Open(path))
+        using (var file = AgentRnn.Core.SafeTensors.SafeTensorsFile.Open(path))
         {
             Assert.Equal(model.Config.ToJson(), file.Metadata["agent.config"]);
             Assert.Equal(model.Config.Parameters().Select(p => p.Name), file.Tensors.Select(t => t.Name));
@@ -222,7 +222,7 @@ public sealed class PolicyModelTests(ITestOutputHelper output)
         ModelConfig[] configs =
         [
             ModelConfig.Default,
-            SmallVector with { Cell = CellKind.Gru, Layers = 3, MlpActivation = Agent.Core.Kernels.Activation.ReLU, Action = ActionSpec.MultiDiscrete(2, 5, 1) },
+            SmallVector with { Cell = CellKind.Gru, Layers = 3, MlpActivation = AgentRnn.Core.Kernels.Activation.ReLU, Action = ActionSpec.MultiDiscrete(2, 5, 1) },
             ModelConfig.ForFrames(new PreprocessConfig(64, 64, false, 2, 0.25f), ActionSpec.Box(4), EncoderKind.Impala, CellKind.Rnn, 32) with { ImpalaChannels = [8, 16, 16] },
         ];
         foreach (ModelConfig c in configs)

@@ -1,6 +1,6 @@
-using Agent.Host.Pipeline;
+using AgentRnn.Host.Pipeline;
 
-namespace Agent.Tests.Host.Pipeline;
+namespace AgentRnn.Tests.Host.Pipeline;
 
 /// <summary>
 /// A tiny recurrent "model" for pipeline tests: its state is a running hash of every frame it has seen on a stream,

@@ -1,8 +1,8 @@
-using Agent.Core;
-using Agent.Host.Pipeline;
+using AgentRnn.Core;
+using AgentRnn.Host.Pipeline;
 using Xunit.Abstractions;
 
-namespace Agent.Tests.Host.Pipeline;
+namespace AgentRnn.Tests.Host.Pipeline;
 
 public class InferencePipelineTests(ITestOutputHelper output)
 {

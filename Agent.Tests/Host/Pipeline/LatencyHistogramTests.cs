@@ -1,8 +1,8 @@
 using System.Diagnostics;
-using Agent.Host.Pipeline;
+using AgentRnn.Host.Pipeline;
 using Xunit.Abstractions;
 
-namespace Agent.Tests.Host.Pipeline;
+namespace AgentRnn.Tests.Host.Pipeline;
 
 public class LatencyHistogramTests(ITestOutputHelper output)
 {

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
-using Agent.Host.Pipeline;
+using AgentRnn.Host.Pipeline;
 
-namespace Agent.Tests.Host.Pipeline;
+namespace AgentRnn.Tests.Host.Pipeline;
 
 /// <summary>Keeps every result per stream (allocates; for behaviour tests, not the allocation test).</summary>
 internal sealed class RecordingSink : IResultSink

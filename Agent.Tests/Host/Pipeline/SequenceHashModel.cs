@@ -1,6 +1,6 @@
-using Agent.Host.Pipeline;
+using AgentRnn.Host.Pipeline;
 
-namespace Agent.Tests.Host.Pipeline;
+namespace AgentRnn.Tests.Host.Pipeline;
 
 /// <summary>
 /// <see cref="HashModel"/> that also steps one stream's consecutive frames in one call, as a sequence model does:

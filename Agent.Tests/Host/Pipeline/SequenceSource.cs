@@ -1,7 +1,7 @@
-using Agent.Core;
-using Agent.Host.Pipeline;
+using AgentRnn.Core;
+using AgentRnn.Host.Pipeline;
 
-namespace Agent.Tests.Host.Pipeline;
+namespace AgentRnn.Tests.Host.Pipeline;
 
 /// <summary>
 /// Deterministic test frames: frame i of a source with a given seed is a fixed byte pattern, at time i/30 s.

@@ -1,9 +1,9 @@
-using Agent.Host.Bench;
-using Agent.Host.Models;
-using Agent.Host.Pipeline;
+using AgentRnn.Host.Bench;
+using AgentRnn.Host.Models;
+using AgentRnn.Host.Pipeline;
 using Xunit.Abstractions;
 
-namespace Agent.Tests.Host.Pipeline;
+namespace AgentRnn.Tests.Host.Pipeline;
 
 public class SteadyStateAllocationTests(ITestOutputHelper output)
 {
@@ -82,7 +82,7 @@ public class SteadyStateAllocationTests(ITestOutputHelper output)
     public async Task RunAsync_OneStreamInSequences_AllocatesNothingPerFrame()
     {
         // Label's path: one stream, the default model stepped LabelRunner.SequenceSteps frames per call through StepSequence.
-        const int steps = Agent.Host.Labeling.LabelRunner.SequenceSteps;
+        const int steps = AgentRnn.Cli.Labeling.LabelRunner.SequenceSteps;
         var policy = new PolicyBatchModel(PolicyModel.CreateDefault(), steps);
         var observations = new byte[4 * policy.ObservationSize];
         new Random(4).NextBytes(observations);

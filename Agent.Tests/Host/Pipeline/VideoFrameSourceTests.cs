@@ -1,8 +1,8 @@
-using Agent.Host.Pipeline;
-using Agent.Tests.Host.Label;
-using Agent.Vision;
+using AgentRnn.Host.Pipeline;
+using AgentRnn.Tests.Host.Label;
+using AgentRnn.Vision;
 
-namespace Agent.Tests.Host.Pipeline;
+namespace AgentRnn.Tests.Host.Pipeline;
 
 public sealed class VideoFrameSourceTests : IDisposable
 {

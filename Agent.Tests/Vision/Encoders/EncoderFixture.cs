@@ -1,9 +1,9 @@
-using Agent.Core;
-using Agent.Tests.Core.Kernels;
-using Agent.Vision.Encoders;
+using AgentRnn.Core;
+using AgentRnn.Tests.Core.Kernels;
+using AgentRnn.Vision.Encoders;
 using Xunit.Abstractions;
 
-namespace Agent.Tests.Vision.Encoders;
+namespace AgentRnn.Tests.Vision.Encoders;
 
 /// <summary>One encoder fixture: frames, PyTorch features, and the generated weights the fixture was made with.</summary>
 internal sealed class EncoderFixture

@@ -1,8 +1,8 @@
-using Agent.Core;
-using Agent.Vision.Encoders;
+using AgentRnn.Core;
+using AgentRnn.Vision.Encoders;
 using Xunit.Abstractions;
 
-namespace Agent.Tests.Vision.Encoders;
+namespace AgentRnn.Tests.Vision.Encoders;
 
 public class ImpalaCnnTests(ITestOutputHelper output)
 {
@@ -31,7 +31,7 @@ public class ImpalaCnnTests(ITestOutputHelper output)
         for (int i = 0; i < 4; i++)
         {
             encoder.Forward(frames.AsSpan(i * size, size), single, 1);
-            Agent.Tests.Core.Kernels.Compare.Within(single, batched.AsSpan(i * encoder.OutputSize), 1e-5f, output, $"row {i}");
+            AgentRnn.Tests.Core.Kernels.Compare.Within(single, batched.AsSpan(i * encoder.OutputSize), 1e-5f, output, $"row {i}");
         }
     }
 

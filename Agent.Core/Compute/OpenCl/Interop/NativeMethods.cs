@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Agent.Core.Compute.OpenCl.Interop;
+namespace AgentRnn.Core.Compute.OpenCl.Interop;
 
 /// <summary>
 /// The OpenCL C API entry points the backend uses, bound to the ICD loader (ocl-icd's libOpenCL.so.1).

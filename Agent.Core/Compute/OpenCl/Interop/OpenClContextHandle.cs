@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Agent.Core.Compute.OpenCl.Interop;
+namespace AgentRnn.Core.Compute.OpenCl.Interop;
 
 /// <summary>Owns an OpenCL context (cl_context); released with clReleaseContext. The release never throws (it runs on finalizer threads).</summary>
 internal sealed class OpenClContextHandle : SafeHandle

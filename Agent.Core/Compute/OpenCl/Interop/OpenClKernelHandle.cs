@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Agent.Core.Compute.OpenCl.Interop;
+namespace AgentRnn.Core.Compute.OpenCl.Interop;
 
 /// <summary>Owns an OpenCL kernel (cl_kernel); released with clReleaseKernel. The release never throws (it runs on finalizer threads).</summary>
 internal sealed class OpenClKernelHandle : SafeHandle

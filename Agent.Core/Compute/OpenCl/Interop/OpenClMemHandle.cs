@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Agent.Core.Compute.OpenCl.Interop;
+namespace AgentRnn.Core.Compute.OpenCl.Interop;
 
 /// <summary>Owns an OpenCL buffer (cl_mem); released with clReleaseMemObject. The release never throws (it runs on finalizer threads).</summary>
 internal sealed class OpenClMemHandle : SafeHandle

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Agent.Core.Compute.OpenCl.Interop;
+namespace AgentRnn.Core.Compute.OpenCl.Interop;
 
 /// <summary>Owns an OpenCL program (cl_program); released with clReleaseProgram. The release never throws (it runs on finalizer threads).</summary>
 internal sealed class OpenClProgramHandle : SafeHandle

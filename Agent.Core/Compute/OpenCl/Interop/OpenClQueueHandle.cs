@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Agent.Core.Compute.OpenCl.Interop;
+namespace AgentRnn.Core.Compute.OpenCl.Interop;
 
 /// <summary>Owns an OpenCL command queue (cl_command_queue); released with clReleaseCommandQueue. The release never throws (it runs on finalizer threads).</summary>
 internal sealed class OpenClQueueHandle : SafeHandle

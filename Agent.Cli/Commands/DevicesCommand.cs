@@ -1,10 +1,10 @@
 using System.CommandLine;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using Agent.Core.Compute;
-using Agent.Core.Compute.OpenCl;
+using AgentRnn.Core.Compute;
+using AgentRnn.Core.Compute.OpenCl;
 
-namespace Agent.Host.Cli;
+namespace AgentRnn.Cli;
 
 /// <summary>
 /// `agent devices [--json]`: lists OpenCL platforms and devices with the index <c>--device N</c> selects.

@@ -2,13 +2,13 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Agent.Core;
-using Agent.Host.Accelerated;
-using Agent.Host.Env;
-using Agent.Host.Models;
-using Agent.Host.Pipeline;
+using AgentRnn.Core;
+using AgentRnn.Host.Accelerated;
+using AgentRnn.Host.Env;
+using AgentRnn.Host.Models;
+using AgentRnn.Host.Pipeline;
 
-namespace Agent.Host.Cli;
+namespace AgentRnn.Cli;
 
 /// <summary>
 /// `agent run --env tcp://HOST:PORT|unix:PATH [--model M] [--episodes K] [--seed S] [--deterministic] [--timeout SECONDS] [--json]

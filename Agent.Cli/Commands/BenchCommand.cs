@@ -1,12 +1,12 @@
 using System.CommandLine;
-using Agent.Core;
-using Agent.Host.Accelerated;
-using Agent.Host.Bench;
-using Agent.Host.Models;
-using Agent.Host.Pipeline;
-using Agent.Vision;
+using AgentRnn.Core;
+using AgentRnn.Host.Accelerated;
+using AgentRnn.Host.Bench;
+using AgentRnn.Host.Models;
+using AgentRnn.Host.Pipeline;
+using AgentRnn.Vision;
 
-namespace Agent.Host.Cli;
+namespace AgentRnn.Cli;
 
 /// <summary>`agent bench`: the headless frames-per-second benchmark.</summary>
 internal static class BenchCommand

@@ -1,7 +1,7 @@
 using System.CommandLine;
-using Agent.Core;
+using AgentRnn.Core;
 
-namespace Agent.Host.Cli;
+namespace AgentRnn.Cli;
 
 /// <summary>
 /// The `agent` command line: builds the command tree, turns parse errors and <see cref="AgentException"/>s

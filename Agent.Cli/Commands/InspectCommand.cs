@@ -2,11 +2,11 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Agent.Core;
-using Agent.Core.SafeTensors;
-using Agent.Host.Models;
+using AgentRnn.Core;
+using AgentRnn.Core.SafeTensors;
+using AgentRnn.Host.Models;
 
-namespace Agent.Host.Cli;
+namespace AgentRnn.Cli;
 
 /// <summary>`agent inspect MODEL [--json]`: loads a checkpoint and prints its layout, architecture, parameter count and preprocessing.</summary>
 internal static class InspectCommand
@@ -111,7 +111,7 @@ internal static class InspectCommand
         };
         string encoder = config.Encoder switch
         {
-            EncoderKind.Mlp => $"mlp {config.Channels} -> [{string.Join(", ", config.MlpLayers)}] {(config.MlpActivation == Agent.Core.Kernels.Activation.ReLU ? "relu" : "tanh")} -> {config.EncoderOutputSize}",
+            EncoderKind.Mlp => $"mlp {config.Channels} -> [{string.Join(", ", config.MlpLayers)}] {(config.MlpActivation == AgentRnn.Core.Kernels.Activation.ReLU ? "relu" : "tanh")} -> {config.EncoderOutputSize}",
             EncoderKind.Impala => $"impala {config.Channels}x{config.Height}x{config.Width}, stages [{string.Join(", ", config.ImpalaChannels)}] -> {config.FeatureSize}",
             _ => $"nature_cnn {config.Channels}x{config.Height}x{config.Width} -> conv 32/64/64 -> {config.FeatureSize}",
         };

@@ -2,7 +2,7 @@ using System.Globalization;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
-namespace Agent.Host.Labeling;
+namespace AgentRnn.Cli.Labeling;
 
 /// <summary>A progress column showing frames done (of the declared total) and the current frames per second.</summary>
 internal sealed class FramesColumn : ProgressColumn

@@ -2,9 +2,9 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Agent.Vision;
+using AgentRnn.Vision;
 
-namespace Agent.Host.Cli;
+namespace AgentRnn.Cli;
 
 /// <summary>`agent probe VIDEO [--json]`: decodes a whole video and prints its facts, with the exact frame count.</summary>
 internal static class ProbeCommand

@@ -1,9 +1,9 @@
 using System.Diagnostics;
-using Agent.Core.Kernels;
-using Agent.Host.Models;
-using Agent.Host.Pipeline;
+using AgentRnn.Core.Kernels;
+using AgentRnn.Host.Models;
+using AgentRnn.Host.Pipeline;
 
-namespace Agent.Host.Bench;
+namespace AgentRnn.Cli.Bench;
 
 /// <summary>Runs the pipeline over benchmark sources with a counting sink and turns its statistics into a report.</summary>
 public static class BenchRunner

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Spectre.Console;
 
-namespace Agent.Host.Bench;
+namespace AgentRnn.Cli.Bench;
 
 /// <summary>What `agent bench` measured, printed as a table and, with --json, as one JSON object.</summary>
 public sealed class BenchReport
@@ -47,7 +47,7 @@ public sealed class BenchReport
     /// <summary>Stage threads the pipeline started.</summary>
     public required int PipelineThreads { get; init; }
 
-    /// <summary>The most threads one model kernel call used (--threads; <see cref="Agent.Core.Kernels.KernelParallelism.MaxThreads"/>).</summary>
+    /// <summary>The most threads one model kernel call used (--threads; <see cref="AgentRnn.Core.Kernels.KernelParallelism.MaxThreads"/>).</summary>
     public required int ModelThreads { get; init; }
 
     /// <summary>Threads in the process at the end (stage threads, kernel workers, runtime).</summary>

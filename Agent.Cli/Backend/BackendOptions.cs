@@ -1,8 +1,8 @@
 using System.CommandLine;
-using Agent.Core;
-using Agent.Core.Kernels;
+using AgentRnn.Core;
+using AgentRnn.Core.Kernels;
 
-namespace Agent.Host.Accelerated;
+namespace AgentRnn.Cli.Backend;
 
 /// <summary>The <c>--backend</c>, <c>--device</c> and <c>--threads</c> options that label, bench and run share, with one help text.</summary>
 internal sealed class BackendOptions

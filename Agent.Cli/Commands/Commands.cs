@@ -1,6 +1,6 @@
 using System.CommandLine;
 
-namespace Agent.Host.Cli;
+namespace AgentRnn.Cli;
 
 /// <summary>The subcommands of `agent`, in the order --help lists them.</summary>
 internal static class Commands

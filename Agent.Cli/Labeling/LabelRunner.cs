@@ -1,9 +1,9 @@
-using Agent.Core;
-using Agent.Host.Pipeline;
-using Agent.Vision;
+using AgentRnn.Core;
+using AgentRnn.Host.Pipeline;
+using AgentRnn.Vision;
 using Spectre.Console;
 
-namespace Agent.Host.Labeling;
+namespace AgentRnn.Cli.Labeling;
 
 /// <summary>
 /// `agent label` after the command line is parsed: opens every output before decoding, labels all videos as parallel

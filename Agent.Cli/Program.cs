@@ -1,3 +1,3 @@
-using Agent.Host.Cli;
+using AgentRnn.Cli;
 
 return await AgentCli.RunAsync(args);

@@ -1,11 +1,11 @@
 using System.CommandLine;
-using Agent.Host.Accelerated;
-using Agent.Host.Labeling;
-using Agent.Host.Models;
-using Agent.Host.Pipeline;
-using Agent.Vision;
+using AgentRnn.Host.Accelerated;
+using AgentRnn.Host.Labeling;
+using AgentRnn.Host.Models;
+using AgentRnn.Host.Pipeline;
+using AgentRnn.Vision;
 
-namespace Agent.Host.Cli;
+namespace AgentRnn.Cli;
 
 /// <summary>`agent label VIDEO... --model M ...`: per-frame labels for recorded video.</summary>
 internal static class LabelCommand
