@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.IO.MemoryMappedFiles;
 using System.Text.Json;
 using Microsoft.Win32.SafeHandles;
 
@@ -11,21 +10,18 @@ namespace AgentRnn.Core.SafeTensors;
 /// little-endian tensor data. The whole header is validated before any tensor data is touched:
 /// header length against the file size (and a 100 MB cap), JSON syntax, known dtypes, byte length =
 /// product(shape) × dtype size, offsets inside the data section and not overlapping.
-/// Model files are data only: nothing in them is ever executed.
+/// Model files are data only: nothing in them is ever executed, and a tensor holding NaN or ±∞ is refused when read.
 /// </summary>
 /// <remarks>
-/// Files of at least <see cref="DefaultMemoryMapThreshold"/> bytes are memory-mapped; smaller ones are read
-/// with positional reads. Either way reads never move a shared file position, so
-/// <see cref="ReadTensor(string)"/> may be called from several threads at once.
-/// A mapped file must not be truncated by another process while it is open.
+/// Tensor data is read with positional reads, never through a memory mapping: a mapped file that another process
+/// truncates kills the reader with SIGBUS, while a short positional read is one clear error ("the file ended at byte
+/// N"). Every tensor is converted into a float array anyway, so a mapping saved nothing. Reads never move a shared file
+/// position, so <see cref="ReadTensor(string)"/> may be called from several threads at once.
 /// </remarks>
 public sealed class SafeTensorsFile : IDisposable
 {
     /// <summary>The largest header accepted (100 MB).</summary>
     public const long MaxHeaderBytes = 100_000_000;
-
-    /// <summary>Files at least this large (64 MiB) are memory-mapped by <see cref="Open(string)"/>.</summary>
-    public const long DefaultMemoryMapThreshold = 64L << 20;
 
     /// <summary>Largest rank accepted in a header.</summary>
     public const int MaxRank = 8;
@@ -34,15 +30,12 @@ public sealed class SafeTensorsFile : IDisposable
     private const int ChunkElements = 1 << 14;
 
     private readonly SafeFileHandle _handle;
-    private readonly MemoryMappedFile? _map;
-    private readonly MemoryMappedViewAccessor? _view;
-    private readonly unsafe byte* _mapped;
     private readonly long _dataStart;
     private readonly Dictionary<string, TensorInfo> _tensors;
     private readonly TensorInfo[] _ordered;
     private bool _disposed;
 
-    private unsafe SafeTensorsFile(string path, SafeFileHandle handle, long fileLength, bool memoryMap, long dataStart, Dictionary<string, TensorInfo> tensors, Dictionary<string, string> metadata)
+    private SafeTensorsFile(string path, SafeFileHandle handle, long fileLength, long dataStart, Dictionary<string, TensorInfo> tensors, Dictionary<string, string> metadata)
     {
         Path = path;
         _handle = handle;
@@ -51,14 +44,6 @@ public sealed class SafeTensorsFile : IDisposable
         _ordered = tensors.Values.OrderBy(t => t.Begin).ThenBy(t => t.Name, StringComparer.Ordinal).ToArray();
         Metadata = metadata;
         FileLength = fileLength;
-        if (memoryMap && fileLength > 0)
-        {
-            _map = MemoryMappedFile.CreateFromFile(handle, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
-            _view = _map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
-            byte* pointer = null;
-            _view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
-            _mapped = pointer + _view.PointerOffset;
-        }
     }
 
     /// <summary>The file's path.</summary>
@@ -66,9 +51,6 @@ public sealed class SafeTensorsFile : IDisposable
 
     /// <summary>The file's size in bytes when it was opened.</summary>
     public long FileLength { get; }
-
-    /// <summary>Whether tensor data is read through a memory mapping.</summary>
-    public bool IsMemoryMapped => _view is not null;
 
     /// <summary>The header's <c>__metadata__</c> string map (empty when absent).</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; }
@@ -86,13 +68,15 @@ public sealed class SafeTensorsFile : IDisposable
     public TensorInfo Info(string name) =>
         _tensors.TryGetValue(name, out TensorInfo? info) ? info : throw new SafeTensorsException($"{Path}: tensor '{name}' is missing");
 
-    /// <summary>Opens and validates a file; files of at least <see cref="DefaultMemoryMapThreshold"/> bytes are memory-mapped.</summary>
-    public static SafeTensorsFile Open(string path) => Open(path, DefaultMemoryMapThreshold);
-
-    /// <summary>Opens and validates a file, memory-mapping it when it holds at least <paramref name="memoryMapThreshold"/> bytes.</summary>
-    public static SafeTensorsFile Open(string path, long memoryMapThreshold)
+    /// <summary>Opens a file and validates its whole header.</summary>
+    /// <exception cref="SafeTensorsException">The path is missing, a directory or unreadable, or the file is not valid safetensors (one line naming the path and what is wrong).</exception>
+    public static SafeTensorsFile Open(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        if (Directory.Exists(path))
+        {
+            throw new SafeTensorsException($"{path}: is a directory, not a safetensors file");
+        }
         SafeFileHandle handle;
         try
         {
@@ -106,7 +90,7 @@ public sealed class SafeTensorsFile : IDisposable
         {
             long fileLength = RandomAccess.GetLength(handle);
             (long dataStart, Dictionary<string, TensorInfo> tensors, Dictionary<string, string> metadata) = ReadHeader(path, handle, fileLength);
-            return new SafeTensorsFile(path, handle, fileLength, fileLength >= memoryMapThreshold, dataStart, tensors, metadata);
+            return new SafeTensorsFile(path, handle, fileLength, dataStart, tensors, metadata);
         }
         catch
         {
@@ -150,7 +134,9 @@ public sealed class SafeTensorsFile : IDisposable
             {
                 int n = Math.Min(ChunkElements, destination.Length - done);
                 ReadOnlySpan<byte> bytes = ReadBytes(offset + (long)done * size, n * size, raw);
-                Convert(info.DType, bytes, destination.Slice(done, n));
+                Span<float> chunk = destination.Slice(done, n);
+                Convert(info.DType, bytes, chunk);
+                RequireFinite(info, chunk, done);
             }
         }
         finally
@@ -196,13 +182,37 @@ public sealed class SafeTensorsFile : IDisposable
         }
     }
 
-    // Returns length bytes at an absolute file offset: a view of the mapping, or read into scratch.
-    private unsafe ReadOnlySpan<byte> ReadBytes(long fileOffset, int length, byte[] scratch)
+    // chunk holds elements [first, first + chunk.Length) of the tensor; a NaN or ±∞ is refused with its index.
+    private void RequireFinite(TensorInfo info, ReadOnlySpan<float> chunk, int first)
     {
-        if (_view is not null)
+        for (int i = 0; i < chunk.Length; i++)
         {
-            return new ReadOnlySpan<byte>(_mapped + fileOffset, length);
+            if (!float.IsFinite(chunk[i]))
+            {
+                throw new SafeTensorsException($"{Path}: tensor '{info.Name}' {info.ShapeString} holds {(float.IsNaN(chunk[i]) ? "NaN" : chunk[i] > 0 ? "+Infinity" : "-Infinity")} at element {first + i}{Position(info.Shape, first + i)}; weights must be finite");
+            }
         }
+    }
+
+    // " (index [a, b, c])" for a flat element index of a tensor of rank ≥ 2, else "".
+    private static string Position(int[] shape, long flat)
+    {
+        if (shape.Length < 2)
+        {
+            return "";
+        }
+        var index = new long[shape.Length];
+        for (int d = shape.Length - 1; d >= 0; d--)
+        {
+            index[d] = shape[d] == 0 ? 0 : flat % shape[d];
+            flat = shape[d] == 0 ? 0 : flat / shape[d];
+        }
+        return $" (index [{string.Join(", ", index)}])";
+    }
+
+    // Reads length bytes at an absolute file offset into scratch.
+    private ReadOnlySpan<byte> ReadBytes(long fileOffset, int length, byte[] scratch)
+    {
         Span<byte> target = scratch.AsSpan(0, length);
         int read = 0;
         while (read < length)
@@ -226,6 +236,12 @@ public sealed class SafeTensorsFile : IDisposable
         Span<byte> lengthBytes = stackalloc byte[8];
         ReadExactly(path, handle, lengthBytes, 0);
         ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(lengthBytes);
+        // A valid header length can start with a zip's or a pickle's bytes, so the file is named as one only once
+        // its header has turned out not to be safetensors.
+        if (headerLength > MaxHeaderBytes || headerLength > (ulong)(fileLength - 8))
+        {
+            RefuseCheckpoint(path, lengthBytes);
+        }
         if (headerLength > MaxHeaderBytes)
         {
             throw new SafeTensorsException($"{path}: header length {headerLength} exceeds the {MaxHeaderBytes}-byte cap");
@@ -244,6 +260,7 @@ public sealed class SafeTensorsFile : IDisposable
         long dataLength = fileLength - dataStart;
         if (header[0] != (byte)'{')
         {
+            RefuseCheckpoint(path, lengthBytes);
             throw new SafeTensorsException($"{path}: not a safetensors file: the header does not start with '{{' (byte 8 is 0x{header[0]:x2})");
         }
         if (!System.Text.Unicode.Utf8.IsValid(header))
@@ -402,6 +419,22 @@ public sealed class SafeTensorsFile : IDisposable
         }
     }
 
+    // Throws the conversion hint when the first bytes say the file is a PyTorch or SB3 checkpoint; returns otherwise.
+    private static void RefuseCheckpoint(string path, ReadOnlySpan<byte> first)
+    {
+        if (NotSafeTensors(first) is { } what)
+        {
+            throw new SafeTensorsException($"{path}: {what}, not safetensors; convert a trusted checkpoint with `python3 tools/reference/convert_state_dict.py {System.IO.Path.GetFileName(path)} model.safetensors` (AgentRnn never unpickles)");
+        }
+    }
+
+    // What the first bytes say a non-safetensors model file is: a zip archive (torch.save since PyTorch 1.6, SB3's .zip)
+    // or a bare pickle (older torch.save); null otherwise.
+    private static string? NotSafeTensors(ReadOnlySpan<byte> first) =>
+        first.StartsWith("PK\u0003\u0004"u8) ? "a zip archive (a PyTorch .pt/.pth or an SB3 .zip)"
+        : first[0] == 0x80 && first[1] is >= 2 and <= 5 ? "a Python pickle (an old-style PyTorch .pt/.pth)"
+        : null;
+
     /// <inheritdoc />
     public void Dispose()
     {
@@ -410,12 +443,6 @@ public sealed class SafeTensorsFile : IDisposable
             return;
         }
         _disposed = true;
-        if (_view is not null)
-        {
-            _view.SafeMemoryMappedViewHandle.ReleasePointer();
-            _view.Dispose();
-        }
-        _map?.Dispose();
         _handle.Dispose();
     }
 }

@@ -55,8 +55,9 @@ public sealed class EnvServer : IDisposable
             throw new InvalidOperationException("the server is already started");
         }
         EndPoint endPoint = address.ToEndPoint();
-        if (address.IsUnix && File.Exists(address.UnixPath))
+        if (address.IsUnix && UnixSocketFile.IsSocket(address.UnixPath!))
         {
+            // A socket left by a server that died; anything else at the path is the user's and stays (bind then fails).
             File.Delete(address.UnixPath!);
         }
         Socket listener = address.CreateSocket(endPoint);
@@ -276,7 +277,7 @@ public sealed class EnvServer : IDisposable
             }
         }
         _acceptThread?.Join(TimeSpan.FromSeconds(5));
-        if (Address is { IsUnix: true } && File.Exists(Address.UnixPath))
+        if (Address is { IsUnix: true } && UnixSocketFile.IsSocket(Address.UnixPath!))
         {
             File.Delete(Address.UnixPath!);
         }

@@ -135,28 +135,56 @@ public sealed class SafeTensorsFileTests : IDisposable
     }
 
     [Fact]
-    public void Open_ThresholdZero_MemoryMapsAndReadsTheSameValues()
+    public void ReadTensor_FileTruncatedAfterOpen_ThrowsNamingTheByte()
     {
-        string path = _dir.File("mm.safetensors");
-        var rng = new Random(7);
-        float[] values = Enumerable.Range(0, 40_000).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray();
-        SafeTensorsWriter.Write(path, [new("w", new Tensor(values, 200, 200)), new("h", new Tensor(values.Take(10).ToArray(), 10))], null, "F32");
-        using SafeTensorsFile mapped = SafeTensorsFile.Open(path, memoryMapThreshold: 0);
-        using SafeTensorsFile streamed = SafeTensorsFile.Open(path, memoryMapThreshold: long.MaxValue);
-        Assert.True(mapped.IsMemoryMapped);
-        Assert.False(streamed.IsMemoryMapped);
-        Assert.Equal(values, mapped.ReadTensor("w").Data);
-        Assert.Equal(streamed.ReadTensor("w").Data, mapped.ReadTensor("w").Data);
-        Assert.Equal(values.Take(10), mapped.ReadTensor("h").Data);
+        string path = _dir.File("shrinks.safetensors");
+        float[] values = Enumerable.Range(0, 40_000).Select(i => i * 0.5f).ToArray();
+        SafeTensorsWriter.Write(path, [new("w", new Tensor(values, 200, 200))], null, "F32");
+        using SafeTensorsFile file = SafeTensorsFile.Open(path);
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
+        {
+            stream.SetLength(file.FileLength / 2);
+        }
+        var e = Assert.Throws<SafeTensorsException>(() => file.ReadTensor("w"));
+        Assert.Contains("file ended at byte", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
+    [Theory]
+    [InlineData(float.NaN, "NaN")]
+    [InlineData(float.PositiveInfinity, "+Infinity")]
+    [InlineData(float.NegativeInfinity, "-Infinity")]
+    public void ReadTensor_NonFiniteWeight_ThrowsNamingTensorAndIndex(float bad, string shown)
+    {
+        string path = _dir.File("bad.safetensors");
+        float[] values = new float[6 * 5];
+        values[2 * 5 + 3] = bad;
+        SafeTensorsWriter.Write(path, [new("ok", new Tensor([1f, 2f], 2)), new("layer.weight", new Tensor(values, 6, 5))], null, "F32");
+        using SafeTensorsFile file = SafeTensorsFile.Open(path);
+        Assert.Equal([1f, 2f], file.ReadTensor("ok").Data);
+        var e = Assert.Throws<SafeTensorsException>(() => file.ReadTensor("layer.weight"));
+        Assert.Contains("'layer.weight'", e.Message);
+        Assert.Contains("element 13 (index [2, 3])", e.Message);
+        Assert.Contains(shown, e.Message);
     }
 
     [Fact]
-    public void Open_DefaultThreshold_SmallFileIsNotMapped()
+    public void Open_Directory_SaysItIsADirectory()
     {
-        string path = _dir.File("s.safetensors");
-        SafeTensorsWriter.Write(path, [new("x", new Tensor(3))]);
-        using SafeTensorsFile file = SafeTensorsFile.Open(path);
-        Assert.False(file.IsMemoryMapped);
+        var e = Assert.Throws<SafeTensorsException>(() => SafeTensorsFile.Open(_dir.Path));
+        Assert.Contains("is a directory", e.Message);
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0x50, 0x4B, 0x03, 0x04, 0, 0, 0, 0, 0, 0, 0, 0 }, "zip archive")]
+    [InlineData(new byte[] { 0x80, 0x02, 0x8A, 0x0A, 0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8 }, "pickle")]
+    public void Open_PyTorchCheckpoint_SaysHowToConvert(byte[] start, string kind)
+    {
+        string path = _dir.File("agent.pt");
+        File.WriteAllBytes(path, [.. start, .. new byte[64]]);
+        var e = Assert.Throws<SafeTensorsException>(() => SafeTensorsFile.Open(path));
+        Assert.Contains(kind, e.Message);
+        Assert.Contains("convert_state_dict.py agent.pt model.safetensors", e.Message);
     }
 
     [Fact]
@@ -173,7 +201,7 @@ public sealed class SafeTensorsFileTests : IDisposable
     {
         string path = _dir.File("s.safetensors");
         SafeTensorsWriter.Write(path, [new("x", new Tensor(3))]);
-        SafeTensorsFile file = SafeTensorsFile.Open(path, 0);
+        SafeTensorsFile file = SafeTensorsFile.Open(path);
         file.Dispose();
         Assert.Throws<ObjectDisposedException>(() => file.ReadTensor("x"));
     }
@@ -217,15 +245,12 @@ public sealed class SafeTensorsFileTests : IDisposable
     public void Open_MalformedFile_ThrowsOneLineNamingTheProblem(string what, byte[] bytes, string expected)
     {
         string path = WriteBytes(bytes);
-        foreach (long threshold in new[] { 0L, long.MaxValue })
-        {
-            var e = Assert.Throws<SafeTensorsException>(() => SafeTensorsFile.Open(path, threshold));
-            Assert.IsAssignableFrom<AgentException>(e);
-            Assert.Contains(expected, e.Message);
-            Assert.StartsWith(path, e.Message);
-            Assert.DoesNotContain('\n', e.Message);
-            Assert.False(string.IsNullOrEmpty(what));
-        }
+        var e = Assert.Throws<SafeTensorsException>(() => SafeTensorsFile.Open(path));
+        Assert.IsAssignableFrom<AgentException>(e);
+        Assert.Contains(expected, e.Message);
+        Assert.StartsWith(path, e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+        Assert.False(string.IsNullOrEmpty(what));
     }
 
     [Fact]
