@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using AgentRnn.Host.IO;
 
 namespace AgentRnn.Host.Env;
 
@@ -55,7 +56,7 @@ public sealed class EnvServer : IDisposable
             throw new InvalidOperationException("the server is already started");
         }
         EndPoint endPoint = address.ToEndPoint();
-        if (address.IsUnix && UnixSocketFile.IsSocket(address.UnixPath!))
+        if (address.IsUnix && FileStat.Of(address.UnixPath!, followLinks: false).Kind == FileKind.Socket)
         {
             // A socket left by a server that died; anything else at the path is the user's and stays (bind then fails).
             File.Delete(address.UnixPath!);
@@ -277,7 +278,7 @@ public sealed class EnvServer : IDisposable
             }
         }
         _acceptThread?.Join(TimeSpan.FromSeconds(5));
-        if (Address is { IsUnix: true } && UnixSocketFile.IsSocket(Address.UnixPath!))
+        if (Address is { IsUnix: true } && FileStat.Of(Address.UnixPath!, followLinks: false).Kind == FileKind.Socket)
         {
             File.Delete(Address.UnixPath!);
         }
