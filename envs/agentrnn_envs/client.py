@@ -294,11 +294,14 @@ class RemoteVectorEnv(_gym.vector.VectorEnv if _gym is not None else object):
         targets = list(range(n)) if mask is None else _reset_targets(mask, n)
         per_env = [None] * n
         arrays = None
-        for base, envs in _seed_groups(seed, targets, n):
-            chosen = set(envs)
+        for k, (base, envs) in enumerate(_seed_groups(seed, targets, n)):
+            # Without a mask the first request resets every env (later ones reset their envs again, with
+            # their own seeds): a masked RESET needs every other env to have an observation already.
+            whole = mask is None and k == 0
+            chosen = set(range(n) if whole else envs)
             arrays, infos = self._session.reset(base, options or None,
-                                                None if len(envs) == n else [i in chosen for i in range(n)])
-            for i in envs:
+                                                None if len(chosen) == n else [i in chosen for i in range(n)])
+            for i in chosen:
                 per_env[i] = infos[i]
         infos = {}
         for i in targets:

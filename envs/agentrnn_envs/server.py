@@ -146,6 +146,11 @@ class VectorHost:
         return obs, dict(info or {})
 
     def reset(self, seed, options, mask):
+        if mask is not None:
+            for i, m in enumerate(mask):
+                if not m and self.last_obs[i] is None:
+                    raise ep.ProtocolError(f"RESET mask leaves env {i} as it is, but it has never been reset "
+                                           f"(the first RESET must reset every env)", ep.E_UNEXPECTED)
         infos = [{} for _ in self.envs]
         for i in range(len(self.envs)):
             if mask is None or mask[i]:
@@ -442,6 +447,10 @@ class EnvServer:
         if self._closed:
             return
         self._closed = True
+        try:
+            self._listener.shutdown(socket.SHUT_RDWR)  # wakes serve_forever's accept at once (Linux)
+        except OSError:
+            pass
         self._listener.close()
         with self._lock:
             active = list(self._active)
