@@ -476,10 +476,31 @@ class EnvServer:
 
 
 def serve(env, **kwargs):
-    """Serves env until interrupted: EnvServer(env, **kwargs), a "listening on ADDRESS" line, serve_forever()."""
+    """Serves env until SIGINT or SIGTERM: EnvServer(env, **kwargs), a "listening on ADDRESS" line on
+    stdout, then serve_forever(). Returns the name of the signal that stopped it."""
     with EnvServer(env, **kwargs) as server:
         print(f"listening on {server.address}", flush=True)
+        return _serve_until_signal(server)
+
+
+def _serve_until_signal(server):
+    """server.serve_forever() until SIGINT or SIGTERM (caught only on the main thread); the signal's name."""
+    stopped = []
+
+    def stop(signum, frame):
+        stopped.append(signal.Signals(signum).name)
+        raise KeyboardInterrupt
+
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)} if main_thread else {}
+    try:
         server.serve_forever()
+    except KeyboardInterrupt:
+        return stopped[0] if stopped else "SIGINT"
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    return None
 
 
 class _Parser(argparse.ArgumentParser):
@@ -543,21 +564,10 @@ def main(argv=None, prog=None):
             traceback.print_exc()
         print(f"{prog}: error: {e}", file=sys.stderr, flush=True)
         return USAGE_ERROR
-    stopped = []
-
-    def stop(signum, frame):
-        stopped.append(signal.Signals(signum).name)
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
     with server:
         try:
             print(f"listening on {server.address}", flush=True)
         except OSError:  # stdout closed: serve all the same
             pass
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            log(f"stopped ({stopped[0] if stopped else 'SIGINT'})")
+        log(f"stopped ({_serve_until_signal(server)})")
     return 0
