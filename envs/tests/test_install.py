@@ -84,6 +84,21 @@ class InstallTests(unittest.TestCase):
         self.assertNotIn("Requires-Dist: gymnasium>=1.0\n", metadata, "gymnasium is an extra, never required")
         self.assertIn('Requires-Dist: gymnasium>=1.0; extra == "gymnasium"', metadata)
 
+    def test_Sdist_BuiltByTheBackend_InstallsOffline(self):
+        folder = os.path.join(self.dir.name, "sdist")
+        os.mkdir(folder)
+        code = ("import sys; sys.path.insert(0, sys.argv[1]); import agentrnn_envs_build as b; "
+                "print(b.build_sdist(sys.argv[2]))")
+        out = support.run([self.python, "-c", code, os.path.join(support.ENVS, "backend"), folder], cwd=support.ENVS)
+        self.assertEqual(0, out.returncode, out.stderr)
+        self.pip("install", "--no-index", os.path.join(folder, out.stdout.strip()))
+        try:
+            out = support.run([self.python, "-c", "import agentrnn_envs; print(agentrnn_envs.__version__)"],
+                              cwd=self.dir.name)
+            self.assertEqual("1.0.0", out.stdout.strip(), out.stderr)
+        finally:
+            self.pip("uninstall", "--yes", "agentrnn-envs")
+
     def test_InstallEditable_ExposesOnlyThePackage(self):
         self.pip("install", "--no-index", "--editable", "./envs")
         try:

@@ -22,6 +22,7 @@ import unittest
 import support
 
 README = os.path.join(support.ENVS, "README.md")
+TOP_README = os.path.join(support.REPO, "README.md")
 FENCE = re.compile(r"^```(sh|python)\n(.*?)^```", re.M | re.S)
 SERVES = re.compile(r"^serve\(", re.M)
 PORT = re.compile(r"\b55[5-9]\d\b")
@@ -108,6 +109,25 @@ class ReadmeTests(unittest.TestCase):
                 text = session.rewrite(text)
                 with self.subTest(snippet=i, first_line=text.splitlines()[0]):
                     (session.shell if kind == "sh" else session.python)(text)
+        finally:
+            session.close()
+
+    def test_TopReadme_BridgeLines_RunAsWritten(self):
+        """The top-level README's snippets mix serve.py with `agent` commands (tested with the CLI); here its
+        bridge lines run as written and a Python client plays the server they start."""
+        lines = [line.strip() for kind, text in snippets(TOP_README) if kind == "sh" for line in text.splitlines()
+                 if line.strip().startswith(("python3 envs/", "python3 -m pip install ./envs"))]
+        self.assertTrue(any("envs/serve.py" in line for line in lines), "the README's serve.py line was not found")
+        session = Session(self)
+        try:
+            for line in lines:
+                session.shell(session.rewrite(line))
+            for proc, _ in session.servers:
+                self.assertIsNone(proc.poll())
+            for port in session.ports.values():
+                session.python(f"import sys; sys.path.insert(0, 'envs')\nfrom agentrnn_envs import RemoteVectorEnv\n"
+                               f"envs = RemoteVectorEnv('tcp://127.0.0.1:{port}')\nenvs.reset(seed=0)\n"
+                               f"envs.step(envs.action_space.sample())\nenvs.close()\n")
         finally:
             session.close()
 
