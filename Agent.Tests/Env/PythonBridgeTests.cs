@@ -26,7 +26,7 @@ public sealed class PythonBridgeTests(ITestOutputHelper output)
     {
         Assert.True(File.Exists(Python), $"{Python} is missing: apt-get install python3 python3-numpy");
         string tests = Path.Combine(EnvTestSupport.EnvsDir, "tests");
-        (int code, string text) = Run(Path.Combine(tests, "hide.py"), hidden, "-m", "unittest", "-v", "discover", "-s", tests, "-t", tests, "-p", module + ".py");
+        (int code, string text) = Run(Path.Combine(tests, "hide.py"), hidden, "-m", "unittest", "discover", "-v", "-s", tests, "-t", tests, "-p", module + ".py");
 
         output.WriteLine(text);
         Assert.True(code == 0, $"{module}{(hidden.Length > 0 ? " without " + hidden : "")} exited {code}:\n{text}");

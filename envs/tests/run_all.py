@@ -18,7 +18,7 @@ RUNS = [("test_spaces", ""), ("test_spaces", "numpy"), ("test_client", ""), ("te
 
 def command(module, hide, verbose=False):
     """The command line that runs one module (what Agent.Tests/Env/PythonBridgeTests.cs runs too)."""
-    args = ["-m", "unittest"] + (["-v"] if verbose else []) + ["discover", "-s", HERE, "-t", HERE, "-p", f"{module}.py"]
+    args = ["-m", "unittest", "discover"] + (["-v"] if verbose else []) + ["-s", HERE, "-t", HERE, "-p", f"{module}.py"]
     return [sys.executable, os.path.join(HERE, "hide.py"), hide] + args
 
 
