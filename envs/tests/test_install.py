@@ -2,7 +2,6 @@
 command and nothing else (no tests, no gymnasium stand-in), and pip can uninstall it cleanly."""
 
 import os
-import subprocess
 import sys
 import tempfile
 import unittest

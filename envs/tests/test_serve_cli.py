@@ -195,14 +195,14 @@ class HostilePeerTests(unittest.TestCase):
 
     def assertClosedByServerWithin(self, s, seconds):
         start = time.monotonic()
-        s.settimeout(seconds + 5)
+        s.settimeout(seconds + 10)
         try:
             while s.recv(65536):
                 pass
         except ConnectionResetError:
             pass
         elapsed = time.monotonic() - start
-        self.assertLess(elapsed, seconds + 2, f"the server held the connection {elapsed:.1f} s")
+        self.assertLess(elapsed, seconds + 4, f"the server held the connection {elapsed:.1f} s")
 
     def assertServesOthers(self):
         with RemoteVectorEnv(self.srv.address, timeout=10) as envs:
@@ -233,7 +233,7 @@ class HostilePeerTests(unittest.TestCase):
             except OSError:
                 closed = True
                 break
-            time.sleep(0.25)
+            time.sleep(0.4)
             s.settimeout(0.01)
             try:
                 if s.recv(1) == b"":
@@ -242,7 +242,7 @@ class HostilePeerTests(unittest.TestCase):
             except socket.timeout:
                 pass
         self.assertTrue(closed, "the trickling peer was never cut off")
-        self.assertLess(time.monotonic() - start, 3.0, "a 17-byte HELLO at 4 bytes/s must be cut off after ~1 s")
+        self.assertLess(time.monotonic() - start, 4.5, "a 17-byte HELLO trickled over 6.8 s must be cut off after ~1 s")
         self.assertServesOthers()
 
     def test_Peer_NeverReadsReplies_ClosedWhenSendStalls(self):
@@ -252,7 +252,6 @@ class HostilePeerTests(unittest.TestCase):
         spec = protocol.decode_spec(protocol.Connection(s).recv()[1])
         step = protocol.step_msg(spec.action_space, [0])
         s.sendall(protocol.reset_msg(0))
-        sender_done = threading.Event()
 
         def flood():  # 21 KiB observations per reply, never read
             try:
@@ -260,7 +259,6 @@ class HostilePeerTests(unittest.TestCase):
                     s.sendall(step)
             except OSError:
                 pass
-            sender_done.set()
 
         threading.Thread(target=flood, daemon=True).start()
         support.wait_until(lambda: any("client went away" in line for line in self.log), 10,
