@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Plays (and optionally learns) a remote env with envs/client.py's RemoteEnv; prints one JSON line.
+"""Plays (and optionally learns) a remote env with agentrnn_envs.RemoteEnv; prints one JSON line.
 
     python3 envs/tests/client_smoke.py --address tcp://127.0.0.1:5555 --episodes 40 [--learn] [--seed 0]
 
@@ -16,7 +16,7 @@ import random
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from client import RemoteEnv  # noqa: E402
+from agentrnn_envs import RemoteEnv  # noqa: E402
 
 
 def key_of(obs):

@@ -3,7 +3,7 @@
 
 Every case must either decode or raise envproto.ProtocolError: any other exception, a case that
 takes more than a second, or a peak-memory growth above 256 MiB fails the run. A second phase
-throws mutated byte streams at serve.py's connection handler over socket pairs: each must end
+throws mutated byte streams at the server's connection handler over socket pairs: each must end
 (reply or close) within its timeout and leave the handler's thread finished.
 
     python3 envs/tests/fuzz_decoder.py [--cases 12000] [--seed 0] [--server-cases 300]
@@ -24,9 +24,9 @@ import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
-import envproto as ep  # noqa: E402
-import serve  # noqa: E402
-from samples.cue_memory import CueMemoryEnv  # noqa: E402
+from agentrnn_envs import protocol as ep  # noqa: E402
+from agentrnn_envs import server  # noqa: E402
+from agentrnn_envs.samples.cue_memory import CueMemoryEnv  # noqa: E402
 
 
 def specs():
@@ -67,7 +67,7 @@ def sample(space, rng):
         return space.start + rng.randrange(space.n)
     if isinstance(space, ep.MultiDiscrete):
         return [s + rng.randrange(n) for s, n in zip(space.start, space.nvec)]
-    n = ep._prod(space.shape)
+    n = ep.prod(space.shape)
     if space.dtype == "uint8":
         return bytes(rng.randrange(256) for _ in range(n))
     return [rng.uniform(-1, 1) for _ in range(n)]
@@ -143,7 +143,7 @@ def server_phase(cases, rng):
         else:
             stream = mutate(stream, rng)
         server_side, client_side = socket.socketpair()
-        worker = threading.Thread(target=serve.serve_connection, daemon=True,
+        worker = threading.Thread(target=server.serve_connection, daemon=True,
                                   args=(server_side, lambda: CueMemoryEnv(12, 12, 2), {}, 1, 0, 1 << 20,
                                         "fuzz", lambda text: None))
         worker.start()
@@ -178,7 +178,8 @@ def main():
     if result is None:
         print("fuzz_decoder: FAILED in the decoder phase")
         return 1
-    serve.HANDSHAKE_TIMEOUT = 2.0
+    server.HANDSHAKE_TIMEOUT = 2.0
+    server.MESSAGE_TIMEOUT = 2.0
     if not server_phase(a.server_cases, rng):
         print("fuzz_decoder: FAILED in the server phase")
         return 1

@@ -8,13 +8,10 @@ which terminates the episode; episodes are truncated after `max_steps` steps.
 
 import array
 import math
-import os
 import random
-import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-import envproto as ep  # noqa: E402
-from samples import episode_log  # noqa: E402
+from agentrnn_envs.samples import episode_log
+from agentrnn_envs.spaces import Box
 
 try:
     import numpy as np
@@ -30,8 +27,8 @@ class PointReachEnv:
     def __init__(self, max_steps=50, log=None):
         self.max_steps = int(max_steps)
         self.log = log
-        self.observation_space = ep.Box(-1.0, 1.0, (4,), "float32")
-        self.action_space = ep.Box(-1.0, 1.0, (2,), "float32")
+        self.observation_space = Box(-1.0, 1.0, (4,), "float32")
+        self.action_space = Box(-1.0, 1.0, (2,), "float32")
         self._rng = random.Random()
         self._pos = [0.0, 0.0]
         self._target = [0.0, 0.0]

@@ -8,13 +8,10 @@ terminates. Actions before the question do nothing. A memoryless policy earns 0 
 Observations are uint8 (height, width, 3) frames, Gymnasium's image layout.
 """
 
-import os
 import random
-import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-import envproto as ep  # noqa: E402
-from samples import episode_log  # noqa: E402
+from agentrnn_envs.samples import episode_log
+from agentrnn_envs.spaces import Box, Discrete
 
 try:
     import numpy as np
@@ -31,8 +28,8 @@ class CueMemoryEnv:
         self.height, self.width, self.delay = int(height), int(width), int(delay)
         self.max_steps = None if max_steps is None else int(max_steps)
         self.log = log
-        self.observation_space = ep.Box(0, 255, (self.height, self.width, 3), "uint8")
-        self.action_space = ep.Discrete(2)
+        self.observation_space = Box(0, 255, (self.height, self.width, 3), "uint8")
+        self.action_space = Discrete(2)
         self._rng = random.Random()
         self._frames = {name: self._render(name) for name in ("left", "right", "blank", "ask")}
         self._cue = 0

@@ -1,0 +1,1 @@
+"""gymnasium.envs: the registry lives in gymnasium.envs.registration."""

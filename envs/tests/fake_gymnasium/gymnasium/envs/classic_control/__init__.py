@@ -1,0 +1,1 @@
+"""gymnasium.envs.classic_control: CartPole."""

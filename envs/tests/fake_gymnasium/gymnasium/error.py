@@ -1,0 +1,5 @@
+"""gymnasium.error: the base error."""
+
+
+class Error(Exception):
+    """gymnasium's error base class."""
