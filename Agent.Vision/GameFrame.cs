@@ -5,6 +5,8 @@ namespace AgentRnn.Vision;
 /// <see cref="Pixels"/> and holds Width pixels in <see cref="Format"/>; bytes between rows (padding) are never read.
 /// The constructor checks the layout once, so a bad buffer fails where it is described, in one line, instead of
 /// deep in the preprocessor. A ref struct because it only borrows the game's memory for the call it is passed to.
+/// With <see cref="BottomUp"/> the rows are stored bottom row first (an OpenGL glReadPixels read-back): row y of the
+/// image is then stored row Height − 1 − y.
 /// </summary>
 public readonly ref struct GameFrame
 {
@@ -21,6 +23,13 @@ public readonly ref struct GameFrame
     /// than (height − 1)·stride + one row.
     /// </exception>
     public GameFrame(ReadOnlySpan<byte> pixels, int width, int height, int stride, PixelFormat format)
+        : this(pixels, width, height, stride, format, bottomUp: false)
+    {
+    }
+
+    /// <summary>A frame whose rows are <paramref name="stride"/> bytes apart, stored bottom row first when <paramref name="bottomUp"/>.</summary>
+    /// <exception cref="FrameFormatException">As the other constructors.</exception>
+    public GameFrame(ReadOnlySpan<byte> pixels, int width, int height, int stride, PixelFormat format, bool bottomUp)
     {
         int bytesPerPixel = format.BytesPerPixel();
         if (width <= 0 || height <= 0)
@@ -44,6 +53,7 @@ public readonly ref struct GameFrame
         Height = height;
         Stride = stride;
         Format = format;
+        BottomUp = bottomUp;
     }
 
     /// <summary>The buffer; row y starts at y·<see cref="Stride"/>.</summary>
@@ -60,6 +70,9 @@ public readonly ref struct GameFrame
 
     /// <summary>Layout of each pixel.</summary>
     public PixelFormat Format { get; }
+
+    /// <summary>True when the first stored row is the bottom of the image (OpenGL's read-back order).</summary>
+    public bool BottomUp { get; }
 
     // A row too wide for an int saturates the stride, which the constructor then refuses as smaller than the row.
     private static int PackedStride(int width, PixelFormat format) =>

@@ -1,12 +1,8 @@
 using AgentRnn.Core;
-using AgentRnn.Vision.Interop;
 
 namespace AgentRnn.Vision;
 
-/// <summary>
-/// A failure reported by OpenCV through native/agentcv. C++ exceptions never cross the native boundary: each export
-/// returns a status, and this exception carries OpenCV's own message.
-/// </summary>
+/// <summary>A failure reported by OpenCV (through OpenCvSharp), carrying OpenCV's own message.</summary>
 public class OpenCvException : AgentException
 {
     /// <summary>Creates the exception from OpenCV's message.</summary>
@@ -16,14 +12,13 @@ public class OpenCvException : AgentException
         OpenCvMessage = openCvMessage;
     }
 
-    internal OpenCvException(NativeStatus status, string openCvMessage)
-        : this(openCvMessage)
+    /// <summary>Creates the exception from OpenCV's message and OpenCvSharp's exception.</summary>
+    public OpenCvException(string openCvMessage, Exception innerException)
+        : base($"OpenCV: {openCvMessage}", innerException)
     {
-        Status = status;
+        OpenCvMessage = openCvMessage;
     }
 
-    /// <summary>The message OpenCV (or the bridge's argument checks) gave.</summary>
+    /// <summary>The message OpenCV gave.</summary>
     public string OpenCvMessage { get; }
-
-    internal NativeStatus Status { get; } = NativeStatus.Error;
 }

@@ -1,6 +1,6 @@
 namespace AgentRnn.Vision;
 
-/// <summary>Layout of an interleaved 8-bit frame. The values match agentcv_pixel_format in native/agentcv.h.</summary>
+/// <summary>Layout of an interleaved 8-bit frame.</summary>
 public enum PixelFormat
 {
     /// <summary>One byte per pixel.</summary>

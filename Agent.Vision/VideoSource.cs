@@ -1,51 +1,53 @@
-using System.Runtime.InteropServices;
-using AgentRnn.Vision.Interop;
+using AgentRnn.Vision.OpenCv;
+using OpenCvSharp;
+using OpenCvSharp.Internal;
 
 namespace AgentRnn.Vision;
 
 /// <summary>
-/// A video file (any container and codec Debian's FFmpeg reads) or a stream URL, decoded frame by frame into
-/// caller-owned buffers. Color layouts (and gray with <see cref="VideoSourceOptions.ExactGray"/>) come from OpenCV's
-/// FFmpeg backend, which converts every frame to BGR; gray by default comes from the luma decoder, which uses FFmpeg's
-/// libraries directly and hands out the luma plane of YUV frames (see <see cref="VideoSourceOptions.Format"/> for the
-/// gray values). Both decode with frame threads (OpenCV: one per CPU; the luma decoder: FFmpeg's choice) and report
-/// the same size, frame rate, declared count, codec, frames and timestamps for a given file.
-/// Contract: one thread uses an instance at a time. <see cref="Read(Span{byte}, out VideoFrameInfo)"/> and
-/// <see cref="Grab"/> allocate nothing. Frames decoded before an error are delivered; the read that meets the error
+/// A video file (any container and codec OpenCvSharp's FFmpeg reads) or a stream URL, decoded frame by frame through
+/// OpenCV's cv::VideoCapture (FFmpeg backend) into caller-owned buffers, or lent in place. OpenCV decodes to BGR;
+/// other layouts are one cv::cvtColor from it. Gray frames are cv::COLOR_BGR2GRAY of that BGR frame by default (what
+/// Python's cv2 gives), or with <see cref="GrayConversion.Luma"/> the decoded luma plane (<see cref="VideoSourceOptions.Gray"/>).
+/// Frame counts are exact (every decoded frame, drained at the end), timestamps come from the stream
+/// (<see cref="VideoFrameInfo"/>), and frames decoded before an error are delivered; the read that meets the error
 /// throws a <see cref="VideoException"/> naming the file and the frame index.
+/// Contract: one thread uses an instance at a time. Read, Grab and the lending Read allocate nothing.
 /// </summary>
-public sealed class VideoSource : IDisposable
+public sealed unsafe class VideoSource : IDisposable
 {
-    /// <summary>Thread count that lets FFmpeg choose (one more than the CPUs, for frame threading).</summary>
-    private const int AutomaticThreads = 0;
-
-    private readonly VideoCaptureHandle? _capture;
-    private readonly LumaDecoderHandle? _luma;
-    private readonly SafeHandle _handle;
+    private readonly VideoCapture _capture;
+    private readonly Mat _decoded = new();
+    private readonly byte[] _converted;
     private readonly VideoSourceOptions _options;
+    private readonly bool _luma;
+    private readonly bool _fullRange;
     private double? _lastTimestamp;
     private bool _ended;
+    private bool _disposed;
 
-    private VideoSource(string path, SafeHandle handle, VideoSourceOptions options, in NativeVideoInfo info)
+    private VideoSource(string path, VideoCapture capture, VideoSourceOptions options, in StreamFacts facts, bool luma, bool fullRange)
     {
         Path = path;
-        _handle = handle;
-        _capture = handle as VideoCaptureHandle;
-        _luma = handle as LumaDecoderHandle;
+        _capture = capture;
         _options = options;
-        Width = info.Width;
-        Height = info.Height;
-        Fps = double.IsFinite(info.Fps) && info.Fps > 0 ? info.Fps : 0;
-        DeclaredFrameCount = info.DeclaredFrames is > 0 and <= int.MaxValue ? (int)info.DeclaredFrames : null;
-        Codec = FourCc.Decode(info.FourCc);
+        _luma = luma;
+        _fullRange = fullRange;
+        Width = facts.Width;
+        Height = facts.Height;
+        Fps = double.IsFinite(facts.Fps) && facts.Fps > 0 ? facts.Fps : 0;
+        DeclaredFrameCount = facts.DeclaredFrames is > 0 and <= int.MaxValue ? (int)facts.DeclaredFrames : null;
+        Codec = FourCc.Decode(facts.FourCc);
         Format = options.Format;
+        Gray = Format != PixelFormat.Gray ? null : luma ? GrayConversion.Luma : GrayConversion.CvtColor;
         RowBytes = Width * Format.BytesPerPixel();
+        _converted = GC.AllocateUninitializedArray<byte>(FrameBytes, pinned: true);
     }
 
     /// <summary>The file path or URL it was opened with.</summary>
     public string Path { get; }
 
-    /// <summary>Frame width in pixels.</summary>
+    /// <summary>Frame width in pixels (after the display rotation OpenCV applies).</summary>
     public int Width { get; }
 
     /// <summary>Frame height in pixels.</summary>
@@ -63,14 +65,14 @@ public sealed class VideoSource : IDisposable
     /// <summary>The codec's four-character code as OpenCV reports it (e.g. "mp4v", "MJPG", "FFV1", "avc1", "h264").</summary>
     public string Codec { get; }
 
-    /// <summary>The layout <see cref="Read(Span{byte}, out VideoFrameInfo)"/> writes.</summary>
+    /// <summary>The layout the Read methods give.</summary>
     public PixelFormat Format { get; }
 
     /// <summary>
-    /// True when frames come from the luma decoder (Gray without <see cref="VideoSourceOptions.ExactGray"/>), false when
-    /// they come from OpenCV's FFmpeg backend through BGR.
+    /// How gray frames are made: the requested <see cref="VideoSourceOptions.Gray"/>, or <see cref="GrayConversion.CvtColor"/>
+    /// where the video is not 8-bit YUV and has no luma plane; null when <see cref="Format"/> is not Gray.
     /// </summary>
-    public bool UsesLumaDecoder => _luma is not null;
+    public GrayConversion? Gray { get; }
 
     /// <summary>Bytes in one packed row: Width × bytes per pixel of <see cref="Format"/>.</summary>
     public int RowBytes { get; }
@@ -82,8 +84,8 @@ public sealed class VideoSource : IDisposable
     public int FrameIndex { get; private set; }
 
     /// <summary>
-    /// Opens a file or a stream URL (anything with "://"). A missing file, an empty file, or one FFmpeg cannot read as
-    /// video throws a <see cref="VideoException"/> naming it.
+    /// Opens a file or a stream URL (anything with "://"). A missing file, an empty file, a directory, a sound file
+    /// without a video stream, or one FFmpeg cannot read as video throws a <see cref="VideoException"/> naming it.
     /// </summary>
     public static VideoSource Open(string pathOrUrl, VideoSourceOptions? options = null)
     {
@@ -93,11 +95,11 @@ public sealed class VideoSource : IDisposable
         bool isUrl = pathOrUrl.Contains("://", StringComparison.Ordinal);
         if (!isUrl)
         {
-            var file = new FileInfo(pathOrUrl);
             if (Directory.Exists(pathOrUrl))
             {
                 throw new VideoException(pathOrUrl, "is a directory, not a video file");
             }
+            var file = new FileInfo(pathOrUrl);
             if (!file.Exists)
             {
                 throw new VideoException(pathOrUrl, "no such file");
@@ -107,37 +109,40 @@ public sealed class VideoSource : IDisposable
                 throw new VideoException(pathOrUrl, "the file is empty");
             }
         }
-        bool luma = options.Format == PixelFormat.Gray && !options.ExactGray;
-        NativeStatus status = luma
-            ? NativeMethods.videoio_LumaDecoder_open(pathOrUrl, AutomaticThreads, out nint raw)
-            : NativeMethods.videoio_VideoCapture_open(pathOrUrl, out raw);
-        if (status == NativeStatus.CannotOpen)
-        {
-            throw new VideoException(pathOrUrl, isUrl
-                ? "cannot open the stream (unreachable, or not a video FFmpeg can read)"
-                : "not a video FFmpeg can read (unknown container or codec, or a damaged header)");
-        }
-        NativeMethods.ThrowIfFailed(status);
-        SafeHandle handle = luma ? new LumaDecoderHandle(raw) : new VideoCaptureHandle(raw);
+        OpenCvRuntime.EnsureReady();
+        var capture = new VideoCapture(pathOrUrl, VideoCaptureAPIs.FFMPEG);
         try
         {
-            NativeMethods.ThrowIfFailed(handle is LumaDecoderHandle decoder
-                ? NativeMethods.videoio_LumaDecoder_info(decoder, out NativeVideoInfo info)
-                : NativeMethods.videoio_VideoCapture_info((VideoCaptureHandle)handle, out info));
+            if (!capture.IsOpened())
+            {
+                throw new VideoException(pathOrUrl, isUrl ? "cannot open the stream (unreachable, or not a video FFmpeg can read)"
+                    : ContainerProbe.IsAudioOnly(pathOrUrl) ? "has no video stream (it holds sound only)"
+                    : "not a video FFmpeg can read (unknown container or codec, or a damaged header)");
+            }
+            var facts = new StreamFacts(
+                (int)capture.Get(VideoCaptureProperties.FrameWidth),
+                (int)capture.Get(VideoCaptureProperties.FrameHeight),
+                capture.Get(VideoCaptureProperties.Fps),
+                CountOf(capture.Get(VideoCaptureProperties.FrameCount)),
+                (int)(uint)(long)capture.Get(VideoCaptureProperties.FourCC));
+            string codec = FourCc.Decode(facts.FourCc);
             // FFmpeg's tty demuxer renders any text file as ANSI art; that is never a recorded video.
-            if (FourCc.Decode(info.FourCc) == "ansi")
+            if (codec == "ansi")
             {
                 throw new VideoException(pathOrUrl, "not a video FFmpeg can read (it is text, which FFmpeg would only render as ANSI art)");
             }
-            if (info.Width <= 0 || info.Height <= 0)
+            if (facts.Width <= 0 || facts.Height <= 0)
             {
-                throw new VideoException(pathOrUrl, $"the video stream reports an unusable frame size {info.Width}x{info.Height}");
+                throw new VideoException(pathOrUrl, $"the video stream reports an unusable frame size {facts.Width}x{facts.Height}");
             }
-            return new VideoSource(pathOrUrl, handle, options, info);
+            int pixelFormat = (int)(uint)(long)capture.Get(VideoCaptureProperties.CodecPixelFormat);
+            bool luma = options.Format == PixelFormat.Gray && options.Gray == GrayConversion.Luma
+                && LumaPlanes.HasLumaPlane(pixelFormat) && capture.Set(VideoCaptureProperties.ConvertRgb, 0);
+            return new VideoSource(pathOrUrl, capture, options, facts, luma, LumaPlanes.IsFullRange(pixelFormat, codec));
         }
         catch
         {
-            handle.Dispose();
+            capture.Dispose();
             throw;
         }
     }
@@ -147,34 +152,60 @@ public sealed class VideoSource : IDisposable
 
     /// <summary>
     /// Decodes the next frame into frame, row y at y·stride, in <see cref="Format"/>. Returns false at the end of the
-    /// stream. frame must hold (Height − 1)·stride + <see cref="RowBytes"/> bytes.
+    /// stream. frame must hold (Height − 1)·stride + <see cref="RowBytes"/> bytes; a buffer that does not fit throws a
+    /// <see cref="FrameFormatException"/> before anything is decoded.
     /// </summary>
-    public unsafe bool Read(Span<byte> frame, int stride, out VideoFrameInfo info)
+    public bool Read(Span<byte> frame, int stride, out VideoFrameInfo info)
     {
         ThrowIfDisposed();
-        info = default;
-        if (_ended)
+        long needed = (Height - 1L) * stride + RowBytes;
+        if (stride < RowBytes || frame.Length < needed)
+        {
+            throw new FrameFormatException(stride < RowBytes
+                ? $"{Path}: cannot read frame {FrameIndex} into the buffer: stride {stride} is less than a row of {RowBytes} bytes"
+                : $"{Path}: cannot read frame {FrameIndex} into the buffer: buffer of {frame.Length} bytes is smaller than the {needed} the frame needs");
+        }
+        if (!Decode(out info))
         {
             return false;
         }
-        NativeStatus status;
-        double posMsec;
-        fixed (byte* data = frame)
+        fixed (byte* destination = frame)
         {
-            var image = new NativeImage(data, frame.Length, Width, Height, stride, Format);
-            status = _luma is not null
-                ? NativeMethods.videoio_LumaDecoder_read(_luma, &image, out posMsec)
-                : NativeMethods.videoio_VideoCapture_read(_capture!, &image, out posMsec);
+            Convert(destination, stride);
         }
-        GC.KeepAlive(this);
-        if (status == NativeStatus.BadArgument)
-        {
-            throw new FrameFormatException($"{Path}: cannot read frame {FrameIndex} into the buffer: {NativeMethods.LastError()}");
-        }
-        return Advance(status, posMsec, out info);
+        return true;
     }
 
-    /// <summary>Decodes the next frame without converting or copying it (counting, skipping); false at the end.</summary>
+    /// <summary>
+    /// Decodes the next frame and lends it in <see cref="Format"/> without copying it out: row y at y·stride of frame,
+    /// valid until the next Read, Grab, Seek or Dispose. BGR frames (and full-range luma) are OpenCV's own decoded
+    /// buffer; other layouts are converted once into a buffer this source owns. False at the end of the stream.
+    /// </summary>
+    public bool Read(out ReadOnlySpan<byte> frame, out int stride, out VideoFrameInfo info)
+    {
+        ThrowIfDisposed();
+        frame = default;
+        stride = 0;
+        if (!Decode(out info))
+        {
+            return false;
+        }
+        if (Format == PixelFormat.Bgr || (_luma && _fullRange))
+        {
+            stride = (int)_decoded.Step();
+            frame = new ReadOnlySpan<byte>((byte*)_decoded.Data, (Height - 1) * stride + RowBytes);
+            return true;
+        }
+        fixed (byte* converted = _converted)
+        {
+            Convert(converted, RowBytes);
+        }
+        frame = _converted;
+        stride = RowBytes;
+        return true;
+    }
+
+    /// <summary>Decodes the next frame without handing it out (counting, skipping); false at the end.</summary>
     public bool Grab(out VideoFrameInfo info)
     {
         ThrowIfDisposed();
@@ -183,18 +214,15 @@ public sealed class VideoSource : IDisposable
         {
             return false;
         }
-        NativeStatus status = _luma is not null
-            ? NativeMethods.videoio_LumaDecoder_grab(_luma, out double posMsec)
-            : NativeMethods.videoio_VideoCapture_grab(_capture!, out posMsec);
+        OpenCvRuntime.Check(NativeMethods.videoio_VideoCapture_grab(_capture.CvPtr, out int grabbed));
         GC.KeepAlive(this);
-        return Advance(status, posMsec, out info);
+        return Advance(grabbed != 0, out info);
     }
 
     /// <summary>
     /// Makes frameIndex the next frame Read returns. Forward seeks decode the frames in between (exact for every
-    /// stream). Backward seeks on the luma decoder are exact too (they restart from the nearest key frame already
-    /// decoded, or from the start); on OpenCV's backend they use CAP_PROP_POS_FRAMES, which lands exactly on
-    /// constant-frame-rate files and by timestamp (index/fps) on variable-frame-rate ones.
+    /// stream); backward seeks use OpenCV's CAP_PROP_POS_FRAMES, which lands exactly on constant-frame-rate files and
+    /// by timestamp (index/fps) on variable-frame-rate ones.
     /// </summary>
     public void Seek(int frameIndex)
     {
@@ -207,13 +235,9 @@ public sealed class VideoSource : IDisposable
             }
             return;
         }
-        NativeStatus status = _luma is not null
-            ? NativeMethods.videoio_LumaDecoder_seek(_luma, frameIndex)
-            : NativeMethods.videoio_VideoCapture_set_pos_frames(_capture!, frameIndex);
-        GC.KeepAlive(this);
-        if (status != NativeStatus.Ok)
+        if (!_capture.Set(VideoCaptureProperties.PosFrames, frameIndex))
         {
-            throw new VideoException(Path, $"cannot seek to frame {frameIndex}: {NativeMethods.LastError()}", frameIndex);
+            throw new VideoException(Path, $"cannot seek to frame {frameIndex}: the stream cannot seek", frameIndex);
         }
         FrameIndex = frameIndex;
         _lastTimestamp = null;
@@ -221,46 +245,81 @@ public sealed class VideoSource : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _handle.Dispose();
-
-    /// <summary>How the luma decoder made its last frame gray, its thread count and rotation; null on OpenCV's backend.</summary>
-    internal NativeLumaDetails? LumaDetails()
+    public void Dispose()
     {
-        ThrowIfDisposed();
-        if (_luma is null)
+        if (_disposed)
         {
-            return null;
+            return;
         }
-        NativeMethods.ThrowIfFailed(NativeMethods.videoio_LumaDecoder_details(_luma, out NativeLumaDetails details));
-        return details;
+        _disposed = true;
+        _decoded.Dispose();
+        _capture.Dispose();
     }
 
-    private bool Advance(NativeStatus status, double posMsec, out VideoFrameInfo info)
+    private static long CountOf(double frames) => double.IsFinite(frames) && frames > 0 && frames < 9.0e18 ? (long)frames : 0;
+
+    // cv::VideoCapture::read into the reused Mat (OpenCV keeps its buffer when size and type repeat).
+    private bool Decode(out VideoFrameInfo info)
     {
-        switch (status)
+        info = default;
+        if (_ended)
         {
-            case NativeStatus.Ok:
-                double timestamp = Timestamp(posMsec);
-                info = new VideoFrameInfo(FrameIndex, timestamp);
-                _lastTimestamp = timestamp;
-                FrameIndex++;
-                return true;
-            case NativeStatus.EndOfStream:
-                info = default;
-                _ended = true;
-                ThrowIfTruncated();
-                return false;
-            default:
-                info = default;
-                _ended = true;
-                var cause = new OpenCvException(status, NativeMethods.LastError());
-                throw new VideoException(Path, $"decoding stopped at frame {FrameIndex}: {cause.OpenCvMessage}", FrameIndex, cause);
+            return false;
         }
+        OpenCvRuntime.Check(NativeMethods.videoio_VideoCapture_read_Mat(_capture.CvPtr, _decoded.CvPtr, out int read));
+        GC.KeepAlive(this);
+        if (read != 0 && (_decoded.Cols != Width || _decoded.Rows != Height || _decoded.Type() != (_luma ? MatType.CV_8UC1 : MatType.CV_8UC3)))
+        {
+            _ended = true;
+            throw new VideoException(
+                Path, $"decoding stopped at frame {FrameIndex}: the decoded frame is {_decoded.Cols}x{_decoded.Rows}, not the stream's {Width}x{Height}", FrameIndex);
+        }
+        return Advance(read != 0, out info);
     }
 
-    // OpenCV reports 0 when FFmpeg gave the frame no timestamp (and decoders flushing their last frames at the end of
-    // a stream with B-frames sometimes do), so a time that is missing or does not advance is replaced by an
-    // extrapolation from the frame rate.
+    // The decoded frame in Format at destination, rows stride apart.
+    private void Convert(byte* destination, nint stride)
+    {
+        byte* source = (byte*)_decoded.Data;
+        nint step = (nint)_decoded.Step();
+        if (!_luma)
+        {
+            Cv.CvtColor(source, step, PixelFormat.Bgr, destination, stride, Format, Width, Height);
+        }
+        else if (_fullRange)
+        {
+            Cv.CopyRows(source, step, destination, stride, Width, Height);
+        }
+        else
+        {
+            for (int y = 0; y < Height; y++)
+            {
+                LumaRange.Expand(new ReadOnlySpan<byte>(source + y * step, Width), new Span<byte>(destination + y * stride, Width));
+            }
+        }
+        GC.KeepAlive(this);
+    }
+
+    private bool Advance(bool decoded, out VideoFrameInfo info)
+    {
+        if (decoded)
+        {
+            OpenCvRuntime.Check(NativeMethods.videoio_VideoCapture_get(_capture.CvPtr, (int)VideoCaptureProperties.PosMsec, out double posMsec));
+            GC.KeepAlive(this);
+            double timestamp = Timestamp(posMsec);
+            info = new VideoFrameInfo(FrameIndex, timestamp);
+            _lastTimestamp = timestamp;
+            FrameIndex++;
+            return true;
+        }
+        info = default;
+        _ended = true;
+        ThrowIfTruncated();
+        return false;
+    }
+
+    // A frame without a usable time (missing, negative, or not after the previous frame's) gets an extrapolation from
+    // the frame rate; OpenCV reports 0 for a frame FFmpeg gave no timestamp.
     private double Timestamp(double posMsec)
     {
         double seconds = posMsec / 1000.0;
@@ -275,9 +334,10 @@ public sealed class VideoSource : IDisposable
         return _lastTimestamp is double previous ? previous + interval : FrameIndex * interval;
     }
 
-    // Containers declare a frame count (AVI, MP4) or a duration OpenCV turns into one (Matroska, WebM). The count alone
-    // over-estimates variable-frame-rate streams, so a break also needs the last timestamp to fall short of the
-    // declared length by more than two frame intervals.
+    // OpenCV's read fails alike at the end and where a broken stream stops decoding. Containers declare a frame count
+    // (AVI, MP4) or a duration OpenCV turns into one (Matroska, WebM). The count alone over-estimates
+    // variable-frame-rate streams, so a break also needs the last timestamp to fall short of the declared length by
+    // more than two frame intervals.
     private void ThrowIfTruncated()
     {
         if (!_options.DetectTruncation || DeclaredFrameCount is not int declared || FrameIndex >= declared)
@@ -298,5 +358,7 @@ public sealed class VideoSource : IDisposable
             FrameIndex);
     }
 
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    private readonly record struct StreamFacts(int Width, int Height, double Fps, long DeclaredFrames, int FourCc);
 }

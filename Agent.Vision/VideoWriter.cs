@@ -1,26 +1,32 @@
-using AgentRnn.Vision.Interop;
+using AgentRnn.Vision.OpenCv;
+using OpenCvSharp;
+using OpenCvSharp.Internal;
+using CvVideoWriter = OpenCvSharp.VideoWriter;
 
 namespace AgentRnn.Vision;
 
 /// <summary>
-/// Writes frames to a video file through OpenCV's cv::VideoWriter. Which codec and container pairs work is FFmpeg's
-/// business; with Debian's build these do: "mp4v"/.mp4, "avc1"/.mp4 (libx264), "MJPG"/.avi, "XVID"/.avi, "FFV1"/.mkv.
+/// Writes frames to a video file through OpenCV's cv::VideoWriter. Which codec and container pairs work is the
+/// FFmpeg in OpenCvSharp's runtime's business; these do: "mp4v"/.mp4 or .mkv, "MJPG"/.avi, "XVID"/.avi, "FFV1"/.mkv,
+/// "HFYU"/.avi (lossless), "png "/.mkv (lossless). It has no H.264 encoder.
 /// Contract: one thread uses an instance at a time; <see cref="Write(ReadOnlySpan{byte}, PixelFormat, int)"/>
 /// allocates nothing; the file is complete only after <see cref="Close"/> or <see cref="Dispose"/>.
 /// </summary>
-public sealed class VideoWriter : IDisposable
+public sealed unsafe class VideoWriter : IDisposable
 {
-    private readonly VideoWriterHandle _handle;
+    private readonly CvVideoWriter _writer;
+    private readonly byte[] _converted;
 
-    private VideoWriter(string path, VideoWriterHandle handle, string fourcc, double fps, int width, int height, bool isColor)
+    private VideoWriter(string path, CvVideoWriter writer, string fourcc, double fps, int width, int height, bool isColor)
     {
         Path = path;
-        _handle = handle;
+        _writer = writer;
         FourCc = fourcc;
         Fps = fps;
         Width = width;
         Height = height;
         IsColor = isColor;
+        _converted = GC.AllocateUninitializedArray<byte>(width * height * (isColor ? 3 : 1), pinned: true);
     }
 
     /// <summary>The file being written.</summary>
@@ -45,8 +51,8 @@ public sealed class VideoWriter : IDisposable
     public int FrameCount { get; private set; }
 
     /// <summary>
-    /// Creates (or replaces) path. fourcc is a four-letter code such as "mp4v", "avc1", "MJPG", "XVID" or "FFV1"; a pair
-    /// of codec and container FFmpeg cannot write throws a <see cref="VideoException"/>.
+    /// Creates (or replaces) path. fourcc is a four-letter code such as "mp4v", "MJPG", "XVID" or "FFV1"; a pair of
+    /// codec and container FFmpeg cannot write throws a <see cref="VideoException"/>.
     /// </summary>
     public static VideoWriter Open(
         string path, string fourcc, double fps, int width, int height, bool isColor = true, VideoWriterBackend backend = VideoWriterBackend.Ffmpeg)
@@ -58,13 +64,19 @@ public sealed class VideoWriter : IDisposable
         {
             throw new VideoException(path, $"cannot write a {width}x{height} video at {fps} fps: size and frame rate must be positive");
         }
-        NativeStatus status = NativeMethods.videoio_VideoWriter_open(path, code, fps, width, height, isColor ? 1 : 0, (int)backend, out nint raw);
-        if (status == NativeStatus.CannotOpen)
+        if (backend is not (VideoWriterBackend.Ffmpeg or VideoWriterBackend.OpenCvMjpeg))
         {
-            throw new VideoException(path, $"cannot write codec {fourcc} with the {backend} writer: {NativeMethods.LastError()}");
+            throw new VideoException(path, $"unknown writer backend {(int)backend}");
         }
-        NativeMethods.ThrowIfFailed(status);
-        return new VideoWriter(path, new VideoWriterHandle(raw), fourcc, fps, width, height, isColor);
+        OpenCvRuntime.EnsureReady();
+        VideoCaptureAPIs api = backend == VideoWriterBackend.Ffmpeg ? VideoCaptureAPIs.FFMPEG : VideoCaptureAPIs.OPENCV_MJPEG;
+        var writer = new CvVideoWriter(path, api, code, fps, new Size(width, height), isColor);
+        if (!writer.IsOpened())
+        {
+            writer.Dispose();
+            throw new VideoException(path, $"cannot write codec {fourcc} with the {backend} writer: the codec or container is not supported, or the path is not writable");
+        }
+        return new VideoWriter(path, writer, fourcc, fps, width, height, isColor);
     }
 
     /// <summary>Writes a packed frame: BGR when <see cref="IsColor"/>, gray otherwise.</summary>
@@ -75,40 +87,50 @@ public sealed class VideoWriter : IDisposable
 
     /// <summary>
     /// Writes a Width × Height frame in any layout, row y at y·stride; layouts other than the writer's (BGR or gray)
-    /// are converted with cv::cvtColor into a reused buffer.
+    /// are converted with cv::cvtColor into a reused buffer. A buffer that does not fit throws a <see cref="FrameFormatException"/>.
     /// </summary>
-    public unsafe void Write(ReadOnlySpan<byte> frame, PixelFormat format, int stride)
+    public void Write(ReadOnlySpan<byte> frame, PixelFormat format, int stride)
     {
         ThrowIfDisposed();
-        NativeStatus status;
-        fixed (byte* data = frame)
+        int row = Width * format.BytesPerPixel();
+        long needed = (Height - 1L) * stride + row;
+        if (stride < row || frame.Length < needed)
         {
-            var image = new NativeImage(data, frame.Length, Width, Height, stride, format);
-            status = NativeMethods.videoio_VideoWriter_write(_handle, &image);
+            throw new FrameFormatException(
+                $"{Path}: cannot write frame {FrameCount}: a {Width}x{Height} {format} frame needs a stride of at least {row} and {needed} bytes, got stride {stride} and {frame.Length} bytes");
+        }
+        PixelFormat target = IsColor ? PixelFormat.Bgr : PixelFormat.Gray;
+        fixed (byte* data = frame)
+        fixed (byte* converted = _converted)
+        {
+            byte* pixels = data;
+            nint step = stride;
+            if (format != target)
+            {
+                Cv.CvtColor(data, stride, format, converted, Width * target.BytesPerPixel(), target, Width, Height);
+                pixels = converted;
+                step = Width * target.BytesPerPixel();
+            }
+            using MatView view = MatView.Over(pixels, Height, Width, target.BytesPerPixel(), step);
+            OpenCvRuntime.Check(NativeMethods.videoio_VideoWriter_write(_writer.CvPtr, view.Input));
         }
         GC.KeepAlive(this);
-        if (status == NativeStatus.BadArgument)
-        {
-            throw new FrameFormatException($"{Path}: cannot write frame {FrameCount}: {NativeMethods.LastError()}");
-        }
-        NativeMethods.ThrowIfFailed(status);
         FrameCount++;
     }
 
     /// <summary>Finishes the file (trailer, index). Further writes throw; calling it again does nothing.</summary>
     public void Close()
     {
-        if (_handle.IsClosed)
+        if (_writer.IsDisposed)
         {
             return;
         }
-        NativeStatus status = NativeMethods.videoio_VideoWriter_release(_handle);
-        _handle.Dispose();
-        NativeMethods.ThrowIfFailed(status);
+        _writer.Release();
+        _writer.Dispose();
     }
 
     /// <summary>Finishes the file and releases the writer.</summary>
     public void Dispose() => Close();
 
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_writer.IsDisposed, this);
 }

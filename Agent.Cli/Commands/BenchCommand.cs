@@ -28,13 +28,14 @@ internal static class BenchCommand
         var streams = new Option<int>("--streams") { Description = "Concurrent streams, batched together in each model step", DefaultValueFactory = _ => 1 };
         var frames = new Option<long>("--frames") { Description = "Frames in total, split over the streams", DefaultValueFactory = _ => DefaultFrames };
         var modelOnly = new Option<bool>("--model-only") { Description = "Ready frames from memory: measure encoder + memory + policy alone" };
-        var exactGray = new Option<bool>("--exact-gray") { Description = "With a video --source: " + LabelCommand.ExactGrayDescription };
+        var gray = LabelCommand.GrayOptions();
+        gray.Gray.Description = "With a video --source: " + LabelCommand.GrayDescription;
         var json = new Option<bool>("--json") { Description = "End stdout with one JSON object: fps, streams, frames, stages, latency_ms {p50, p99}, peak_mb, threads" };
         var command = new Command("bench",
             "Measure frames per second through the pipeline (source → preprocess → model → sink): overall and per stage, " +
             "per-frame latency p50/p99, peak memory, threads")
         {
-            source, model, streams, frames, modelOnly, exactGray, json,
+            source, model, streams, frames, modelOnly, gray.Gray, gray.ExactGray, json,
         };
         var backend = new BackendOptions();
         backend.AddTo(command);
@@ -53,14 +54,14 @@ internal static class BenchCommand
             }
             string sourceName = result.GetValue(source)!;
             using IDisposable threads = backend.ApplyThreads(result, decodesVideo: sourceName != "synthetic" && !result.GetValue(modelOnly));
-            bool exact = result.GetValue(exactGray);
-            if (exact && sourceName == "synthetic")
+            if ((result.GetValue(gray.Gray) is not null || result.GetValue(gray.ExactGray)) && sourceName == "synthetic")
             {
-                throw new AgentException("--exact-gray applies to a video --source; the synthetic source renders its frames");
+                throw new AgentException("--gray and --exact-gray apply to a video --source; the synthetic source renders its frames");
             }
             string? modelPath = result.GetValue(model);
             PolicyModel policyModel = ModelFactory.Open(modelPath);
             PreprocessOptions preprocess = ModelFactory.Preprocess(policyModel);
+            GrayConversion conversion = LabelCommand.ResolveGray(result, gray, policyModel);
             IBatchModel policy = ModelFactory.CreateBatchModel(policyModel, choice, streamCount);
             using IDisposable? device = policy as IDisposable;
             string modelName = (modelPath ?? ModelFactory.DefaultDescription) + (policy is DeviceBatchModel accelerated
@@ -69,9 +70,9 @@ internal static class BenchCommand
             bool memory = result.GetValue(modelOnly);
 
             // A short warm-up so the report measures steady state, not JIT compilation.
-            await RunAsync(policy, Sources(sourceName, preprocess, exact, streamCount, Math.Min(total, 8L * streamCount), memory, policy.ObservationSize),
+            await RunAsync(policy, Sources(sourceName, preprocess, conversion, streamCount, Math.Min(total, 8L * streamCount), memory, policy.ObservationSize),
                 streamCount, sourceName, modelName, cancellationToken);
-            BenchReport report = await RunAsync(policy, Sources(sourceName, preprocess, exact, streamCount, total, memory, policy.ObservationSize),
+            BenchReport report = await RunAsync(policy, Sources(sourceName, preprocess, conversion, streamCount, total, memory, policy.ObservationSize),
                 streamCount, memory ? $"memory ({sourceName})" : sourceName, modelName, cancellationToken);
 
             TextWriter output = result.InvocationConfiguration.Output;
@@ -101,13 +102,13 @@ internal static class BenchCommand
         }
     }
 
-    private static IFrameSource[] Sources(string source, PreprocessOptions preprocess, bool exactGray, int streams, long total, bool memory,
+    private static IFrameSource[] Sources(string source, PreprocessOptions preprocess, GrayConversion gray, int streams, long total, bool memory,
         int observationSize)
     {
         var sources = new IFrameSource[streams];
         if (memory)
         {
-            byte[] observations = ReadyObservations(source, preprocess, exactGray, observationSize);
+            byte[] observations = ReadyObservations(source, preprocess, gray, observationSize);
             for (int s = 0; s < streams; s++)
             {
                 sources[s] = new MemoryFrameSource($"memory #{s}", observations, observationSize, BenchRunner.FramesForStream(total, streams, s));
@@ -121,7 +122,7 @@ internal static class BenchCommand
                 long share = BenchRunner.FramesForStream(total, streams, s);
                 sources[s] = source == "synthetic"
                     ? new SyntheticFrameSource(s, preprocess, share)
-                    : VideoFrameSource.Open(source, preprocess, share, exactGray);
+                    : VideoFrameSource.Open(source, preprocess, share, gray);
             }
             return sources;
         }
@@ -136,11 +137,11 @@ internal static class BenchCommand
     }
 
     /// <summary>The first observations of the source, preprocessed once, for --model-only.</summary>
-    private static byte[] ReadyObservations(string source, PreprocessOptions preprocess, bool exactGray, int observationSize)
+    private static byte[] ReadyObservations(string source, PreprocessOptions preprocess, GrayConversion gray, int observationSize)
     {
         IFrameSource reader = source == "synthetic"
             ? new SyntheticFrameSource(0, preprocess, MemoryObservations)
-            : VideoFrameSource.Open(source, preprocess, MemoryObservations, exactGray);
+            : VideoFrameSource.Open(source, preprocess, MemoryObservations, gray);
         try
         {
             var observations = new byte[MemoryObservations * observationSize];

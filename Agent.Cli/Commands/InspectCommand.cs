@@ -125,7 +125,7 @@ internal static class InspectCommand
         };
         string critic = config.CriticMemory ? $"value from its own {cell} ({config.HiddenSize})" : "value from the actor's memory";
         string preprocess = config.Preprocess is { } p
-            ? $"{p.Height}x{p.Width} {(p.Grayscale ? "gray" : "rgb")}, frame stack {p.FrameStack}, scale {ModelConfig.FormatScale(p.Scale)}"
+            ? $"{p.Height}x{p.Width} {(p.Grayscale ? GrayText(p.Gray) : "rgb")}, INTER_AREA, frame stack {p.FrameStack}, scale {ModelConfig.FormatScale(p.Scale)}"
             : "none (vector observations, fed as floats)";
         return string.Join(
             Environment.NewLine,
@@ -139,4 +139,9 @@ internal static class InspectCommand
             $"state:       {model.StateSize.ToString(c)} floats per stream",
             $"preprocess:  {preprocess}");
     }
+
+    // Which gray a video's frames get for this model (label's default; --gray overrides it).
+    private static string GrayText(AgentRnn.Vision.GrayConversion gray) => gray == AgentRnn.Vision.GrayConversion.Luma
+        ? "gray (video: luma plane, declared by the model)"
+        : "gray (video: cv2.cvtColor BGR2GRAY of the decoded frame, PyTorch-exact)";
 }

@@ -10,12 +10,24 @@ namespace AgentRnn.Cli;
 /// <summary>`agent label VIDEO... --model M ...`: per-frame labels for recorded video.</summary>
 internal static class LabelCommand
 {
+    /// <summary>Help for --gray, shared with `agent bench`.</summary>
+    internal const string GrayDescription =
+        "How a grayscale model's video frames become gray: exact (cv2.VideoCapture + cv2.cvtColor BGR2GRAY, byte for byte what " +
+        "PyTorch users trained on; what CleanRL and SB3 checkpoints and models that declare nothing get) or luma (the video's " +
+        "luma plane as ffmpeg's format=gray, no BGR frame: faster, about 1 gray level off on average). Default: the model's " +
+        "declared conversion (`agent inspect` shows it). Colour models always decode BGR";
+
     /// <summary>Help for --exact-gray, shared with `agent bench`.</summary>
-    internal const string ExactGrayDescription =
-        "Decode a grayscale model's frames as OpenCV does (YUV → BGR → cvtColor gray), byte for byte what cv2.VideoCapture + " +
-        "cv2.cvtColor give, for models trained on such frames; slower. Without it gray frames are the video's luma plane " +
-        "(as ffmpeg's format=gray): after the 84x84 resize they differ from OpenCV's by under 1 gray level on average and a " +
-        "few levels at the worst pixel. Colour models always decode BGR";
+    internal const string ExactGrayDescription = "Same as --gray exact (the default unless the model declares luma)";
+
+    /// <summary>--gray and --exact-gray, as label and bench take them.</summary>
+    internal static (Option<string?> Gray, Option<bool> ExactGray) GrayOptions() =>
+        (new Option<string?>("--gray") { Description = GrayDescription }, new Option<bool>("--exact-gray") { Description = ExactGrayDescription });
+
+    /// <summary>The conversion a run uses: the command line's, else the model's declared one (cvtColor when it declares none).</summary>
+    internal static GrayConversion ResolveGray(ParseResult result, (Option<string?> Gray, Option<bool> ExactGray) options, PolicyModel model) =>
+        LabelRequestBuilder.ResolveGray(result.GetValue(options.Gray), result.GetValue(options.ExactGray))
+        ?? model.Config.Preprocess?.Gray ?? GrayConversion.CvtColor;
 
     internal static Command Create()
     {
@@ -42,14 +54,14 @@ internal static class LabelCommand
             Description = "Write a copy of the video with the label and a confidence bar on every frame (same frame count and rate); " +
                 "with several videos, a directory of <video name>.annotated.mp4",
         };
-        var exactGray = new Option<bool>("--exact-gray") { Description = ExactGrayDescription };
+        var gray = GrayOptions();
         var command = new Command("label",
             "Label every decoded frame of recorded video. One row per frame in order: frame (0-based index), time (seconds, " +
             "from the video's timestamps), label, score (its probability). The LSTM state carries across the whole video; the " +
             "frame stack starts filled with the first frame. Rows are written as they go and finalised atomically; after a " +
             "break or Ctrl+C what was labelled is kept.")
         {
-            videos, model, output, outputDir, format, classes, classesFile, emit, segments, minSegment, annotate, exactGray,
+            videos, model, output, outputDir, format, classes, classesFile, emit, segments, minSegment, annotate, gray.Gray, gray.ExactGray,
         };
         var backend = new BackendOptions();
         backend.AddTo(command);
@@ -59,8 +71,10 @@ internal static class LabelCommand
             using IDisposable threads = backend.ApplyThreads(result, decodesVideo: true);
             LabelRequest request = LabelRequestBuilder.Build(result.GetValue(videos)!, result.GetValue(output), result.GetValue(outputDir),
                 result.GetValue(format), result.GetValue(emit), result.GetValue(segments), result.GetValue(minSegment),
-                result.GetValue(annotate), result.GetValue(classes), result.GetValue(classesFile)) with { ExactGray = result.GetValue(exactGray) };
+                result.GetValue(annotate), result.GetValue(classes), result.GetValue(classesFile));
+            LabelRequestBuilder.ResolveGray(result.GetValue(gray.Gray), result.GetValue(gray.ExactGray));
             PolicyModel policyModel = ModelFactory.Open(result.GetValue(model));
+            request = request with { Gray = ResolveGray(result, gray, policyModel) };
             PreprocessOptions preprocess = ModelFactory.Preprocess(policyModel);
             IBatchModel policy = ModelFactory.CreateBatchModel(policyModel, choice, Math.Max(request.Videos.Count, LabelRunner.SequenceSteps));
             using (policy as IDisposable)

@@ -43,7 +43,7 @@ internal static class LabelRunner
                 }
                 for (int v = 0; v < request.Videos.Count; v++)
                 {
-                    VideoFrameSource source = VideoFrameSource.Open(request.Videos[v], preprocess, exactGray: request.ExactGray);
+                    VideoFrameSource source = VideoFrameSource.Open(request.Videos[v], preprocess, gray: request.Gray ?? GrayConversion.CvtColor);
                     sources.Add(source);
                     if (request.Annotate[v] is string annotatePath)
                     {

@@ -33,6 +33,9 @@ internal sealed record LabelRequest
     /// <summary>Class names file (--classes-file), or null.</summary>
     public string? ClassesFile { get; init; }
 
-    /// <summary>Decode a grayscale model's frames through OpenCV's BGR → gray (--exact-gray) instead of the luma decoder.</summary>
-    public bool ExactGray { get; init; }
+    /// <summary>
+    /// How a grayscale model's video frames become gray when the command line says so (--gray, --exact-gray); null
+    /// leaves it to the model's declared conversion (PyTorch-exact cvtColor unless the model says otherwise).
+    /// </summary>
+    public Vision.GrayConversion? Gray { get; init; }
 }

@@ -1,4 +1,5 @@
 using AgentRnn.Core;
+using AgentRnn.Vision;
 
 namespace AgentRnn.Host.Labeling;
 
@@ -10,6 +11,29 @@ internal static class LabelRequestBuilder
 {
     /// <summary>The fields --emit accepts.</summary>
     public static readonly string[] EmitFields = ["probs", "value"];
+
+    /// <summary>The values --gray accepts.</summary>
+    public static readonly string[] GrayNames = ["exact", "luma"];
+
+    /// <summary>
+    /// The gray conversion the command line asks for: --gray exact (or --exact-gray, its alias) is cv2's cvtColor,
+    /// --gray luma the luma plane; null when neither is given (the model's declared conversion applies).
+    /// </summary>
+    public static GrayConversion? ResolveGray(string? gray, bool exactGray)
+    {
+        GrayConversion? named = gray?.ToLowerInvariant() switch
+        {
+            null => null,
+            "exact" or "cvtcolor" => GrayConversion.CvtColor,
+            "luma" => GrayConversion.Luma,
+            _ => throw new AgentException($"--gray: unknown conversion '{gray}' (expected {string.Join(" or ", GrayNames)})"),
+        };
+        if (exactGray && named == GrayConversion.Luma)
+        {
+            throw new AgentException("--exact-gray and --gray luma are contradictory: give one");
+        }
+        return exactGray ? GrayConversion.CvtColor : named;
+    }
 
     /// <summary>Validates the options and resolves every output path.</summary>
     public static LabelRequest Build(IReadOnlyList<string> videos, string? output, string? outputDir, string? format,

@@ -206,8 +206,12 @@ internal static class CheckpointLayouts
         {
             throw new ModelFormatException($"{file.Path}: {config.Channels} input channels cannot be a stack of RGB frames ({layout} layout)");
         }
+        // CleanRL and SB3 checkpoints declare no gray conversion: they get what their users trained on (cv2's cvtColor).
         var preprocess = new PreprocessConfig(config.Height, config.Width, gray, config.Channels / perFrame,
-            options.Scale ?? (config.Layout == ModelLayout.Ours ? defaults.Scale : PreprocessConfig.DefaultScale));
+            options.Scale ?? (config.Layout == ModelLayout.Ours ? defaults.Scale : PreprocessConfig.DefaultScale))
+        {
+            Gray = config.Layout == ModelLayout.Ours ? defaults.Gray : Vision.GrayConversion.CvtColor,
+        };
         config = config with { Preprocess = preprocess };
         config.Validate($"{file.Path} ({layout} layout)");
         return config;

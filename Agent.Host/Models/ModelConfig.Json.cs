@@ -4,6 +4,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using AgentRnn.Core.Kernels;
 using AgentRnn.Memory;
+using AgentRnn.Vision;
 
 namespace AgentRnn.Host.Models;
 
@@ -63,6 +64,8 @@ public sealed partial record ModelConfig
             json.WriteNumber("height", p.Height);
             json.WriteNumber("width", p.Width);
             json.WriteBoolean("grayscale", p.Grayscale);
+            json.WriteString("gray", GrayName(p.Gray));
+            json.WriteString("resize", "area");
             json.WriteNumber("frame_stack", p.FrameStack);
             json.WriteNumber("scale", p.Scale);
             json.WriteEndObject();
@@ -150,6 +153,12 @@ public sealed partial record ModelConfig
                 if (root.TryGetProperty("preprocess", out JsonElement pre))
                 {
                     r.Object(pre, "preprocess");
+                    string gray = pre.TryGetProperty("gray", out _) ? r.String(pre, "gray", "preprocess") : GrayName(GrayConversion.CvtColor);
+                    string resize = pre.TryGetProperty("resize", out _) ? r.String(pre, "resize", "preprocess") : "area";
+                    if (resize != "area")
+                    {
+                        throw new ModelFormatException($"{prefix}: preprocess.resize '{resize}' is not supported (area, as cv2.INTER_AREA)");
+                    }
                     config = config with
                     {
                         Preprocess = new PreprocessConfig(
@@ -157,7 +166,10 @@ public sealed partial record ModelConfig
                             r.Int(pre, "width", "preprocess"),
                             r.Bool(pre, "grayscale", "preprocess"),
                             r.Int(pre, "frame_stack", "preprocess"),
-                            r.Float(pre, "scale", "preprocess")),
+                            r.Float(pre, "scale", "preprocess"))
+                        {
+                            Gray = ParseGray(gray) ?? throw new ModelFormatException($"{prefix}: preprocess.gray '{gray}' is not one of cvtcolor, luma"),
+                        },
                     };
                 }
                 else
@@ -219,6 +231,17 @@ public sealed partial record ModelConfig
         CellKind.Lstm => "lstm",
         CellKind.Gru => "gru",
         _ => "rnn",
+    };
+
+    /// <summary>Name of a gray conversion in agent.config: cvtcolor or luma.</summary>
+    public static string GrayName(GrayConversion gray) => gray == GrayConversion.Luma ? "luma" : "cvtcolor";
+
+    /// <summary>A gray conversion by its agent.config name, or null.</summary>
+    public static GrayConversion? ParseGray(string name) => name switch
+    {
+        "cvtcolor" => GrayConversion.CvtColor,
+        "luma" => GrayConversion.Luma,
+        _ => null,
     };
 
     private static CellKind? ParseCell(string name) => name switch

@@ -1,5 +1,6 @@
 using AgentRnn.Core;
 using AgentRnn.Vision;
+using AgentRnn.Vision.OpenCv;
 
 namespace AgentRnn.Tests.Vision;
 
@@ -45,7 +46,7 @@ public class FramePreprocessorTests
         }
     }
 
-    /// <summary>Gray shrinks by non-integer factors take the native AreaResizer instead of cv::resize; it must give the same bytes.</summary>
+    /// <summary>Gray shrinks by non-integer factors take the managed AreaResizer instead of cv::resize; it must give the same bytes.</summary>
     public static TheoryData<int, int, int, int> AreaShrinks => new()
     {
         { 1280, 720, 84, 84 }, { 1920, 1080, 84, 84 }, { 640, 360, 84, 84 }, { 160, 210, 84, 84 }, { 161, 97, 84, 84 },

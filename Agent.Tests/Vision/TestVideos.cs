@@ -3,7 +3,10 @@ using AgentRnn.Vision;
 
 namespace AgentRnn.Tests.Vision;
 
-/// <summary>Small videos generated inside the tests with OpenCV's VideoWriter (or ffmpeg for VFR), in a temp dir deleted on dispose.</summary>
+/// <summary>
+/// Small videos generated inside the tests with OpenCV's VideoWriter (or the ffmpeg CLI for H.264, which OpenCvSharp's
+/// FFmpeg cannot encode, and for VFR), in a temp dir deleted on dispose.
+/// </summary>
 internal sealed class TestVideos : IDisposable
 {
     public TestVideos()
@@ -64,6 +67,28 @@ internal sealed class TestVideos : IDisposable
         {
             writer.Write(Pattern(width, height, i));
         }
+        return path;
+    }
+
+    /// <summary>
+    /// Writes frames BGR pattern frames as H.264 (libx264 through the ffmpeg CLI, yuv420p, no B-frames so that every
+    /// container declares the frame count) and returns the path.
+    /// </summary>
+    public string WriteH264(string name, int width, int height, double fps, int frames)
+    {
+        string raw = PathFor(name + ".bgr");
+        using (FileStream file = File.Create(raw))
+        {
+            for (int i = 0; i < frames; i++)
+            {
+                file.Write(Pattern(width, height, i));
+            }
+        }
+        string path = PathFor(name);
+        Ffmpeg("-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "bgr24", "-s", $"{width}x{height}",
+            "-r", fps.ToString(System.Globalization.CultureInfo.InvariantCulture), "-i", raw,
+            "-c:v", "libx264", "-bf", "0", "-pix_fmt", "yuv420p", path);
+        File.Delete(raw);
         return path;
     }
 

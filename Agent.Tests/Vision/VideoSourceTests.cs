@@ -1,4 +1,5 @@
 using AgentRnn.Vision;
+using AgentRnn.Vision.OpenCv;
 using Xunit.Abstractions;
 
 namespace AgentRnn.Tests.Vision;
@@ -13,17 +14,20 @@ public sealed class VideoSourceTests : IDisposable
     public void Dispose() => _videos.Dispose();
 
     [Theory]
-    [InlineData("mp4v", ".mp4", 160, 96, 25.0, 37, "mp4v")]
+    [InlineData("mp4v", ".mp4", 160, 96, 25.0, 37, "FMP4")]
     [InlineData("MJPG", ".avi", 64, 48, 30.0, 45, "MJPG")]
-    [InlineData("XVID", ".avi", 96, 64, 15.0, 23, "XVID")]
-    [InlineData("FFV1", ".mkv", 80, 60, 24.0, 31, "FFV1")]
-    [InlineData("avc1", ".mp4", 128, 72, 29.97, 40, "avc1")]
-    [InlineData("X264", ".mkv", 112, 80, 50.0, 33, "h264")]
-    [InlineData("mp4v", ".mkv", 48, 32, 60.0, 52, "mpeg")]
+    [InlineData("XVID", ".avi", 96, 64, 15.0, 23, "FMP4")]
+    [InlineData("FFV1", ".mkv", 80, 60, 24.0, 31, "ffv1")]
+    [InlineData("HFYU", ".avi", 90, 50, 20.0, 21, "HFYU")]
+    [InlineData("h264", ".mp4", 128, 72, 29.97, 40, "h264")]
+    [InlineData("h264", ".mkv", 112, 80, 50.0, 33, "h264")]
+    [InlineData("mp4v", ".mkv", 48, 32, 60.0, 52, "FMP4")]
     public void Read_GeneratedVideo_ExactFramesSizeCodecAndTimestamps(
         string fourcc, string extension, int width, int height, double fps, int frames, string codec)
     {
-        string path = _videos.Write("v" + extension, fourcc, width, height, fps, frames);
+        string path = fourcc == "h264"
+            ? _videos.WriteH264("v" + extension, width, height, fps, frames)
+            : _videos.Write("v" + extension, fourcc, width, height, fps, frames);
         using VideoSource source = VideoSource.Open(path);
         Assert.Equal(width, source.Width);
         Assert.Equal(height, source.Height);
@@ -97,12 +101,12 @@ public sealed class VideoSourceTests : IDisposable
     }
 
     [Fact]
-    public void Read_ExactGray_EqualsBgrThroughCvtColor()
+    public void Read_DefaultGray_EqualsBgrThroughCvtColor()
     {
         string path = _videos.Write("gray.avi", "MJPG", 101, 67, 20, 6, VideoWriterBackend.OpenCvMjpeg);
         using VideoSource bgr = VideoSource.Open(path);
-        using VideoSource gray = VideoSource.Open(path, new VideoSourceOptions { Format = PixelFormat.Gray, ExactGray = true });
-        Assert.False(gray.UsesLumaDecoder);
+        using VideoSource gray = VideoSource.Open(path, new VideoSourceOptions { Format = PixelFormat.Gray });
+        Assert.Equal(GrayConversion.CvtColor, gray.Gray);
         Assert.Equal(bgr.Width, gray.RowBytes);
         var color = new byte[bgr.FrameBytes];
         var expected = new byte[gray.FrameBytes];
@@ -140,10 +144,10 @@ public sealed class VideoSourceTests : IDisposable
     [Theory]
     [InlineData("MJPG", ".avi")]
     [InlineData("mp4v", ".mp4")]
-    [InlineData("avc1", ".mp4")]
+    [InlineData("h264", ".mp4")]
     public void Seek_ForwardAndBackward_ReturnsSameFrameAsSequentialRead(string fourcc, string extension)
     {
-        string path = _videos.Write("seek" + extension, fourcc, 64, 48, 25, 40);
+        string path = fourcc == "h264" ? _videos.WriteH264("seek" + extension, 64, 48, 25, 40) : _videos.Write("seek" + extension, fourcc, 64, 48, 25, 40);
         var sequential = new List<byte[]>();
         using (VideoSource source = VideoSource.Open(path))
         {
@@ -206,6 +210,28 @@ public sealed class VideoSourceTests : IDisposable
     }
 
     [Fact]
+    public void Open_Directory_ThrowsNamingIt()
+    {
+        var e = Assert.Throws<VideoException>(() => VideoSource.Open(_videos.Directory));
+        Assert.Equal($"{_videos.Directory}: is a directory, not a video file", e.Message);
+    }
+
+    [Theory]
+    [InlineData("sound.wav", "pcm_s16le")]
+    [InlineData("sound.m4a", "aac")]
+    [InlineData("sound.mp3", "libmp3lame")]
+    [InlineData("sound.mka", "libopus")]
+    [InlineData("sound.ogg", "libvorbis")]
+    public void Open_AudioOnly_SaysItHasNoVideoStream(string name, string codec)
+    {
+        string path = _videos.PathFor(name);
+        TestVideos.Ffmpeg("-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440:duration=1", "-c:a", codec, path);
+        var e = Assert.Throws<VideoException>(() => VideoSource.Open(path));
+        _output.WriteLine(e.Message);
+        Assert.Equal($"{path}: has no video stream (it holds sound only)", e.Message);
+    }
+
+    [Fact]
     public void Open_UnreachableStreamUrl_ThrowsNamingIt()
     {
         const string Url = "http://127.0.0.1:9/clip.mp4";
@@ -217,17 +243,16 @@ public sealed class VideoSourceTests : IDisposable
     [InlineData("MJPG", ".avi", false)]
     [InlineData("XVID", ".avi", false)]
     [InlineData("FFV1", ".mkv", false)]
-    [InlineData("X264", ".mkv", false)]
+    [InlineData("h264", ".mkv", false)]
     [InlineData("MJPG", ".avi", true)]
     [InlineData("XVID", ".avi", true)]
-    [InlineData("FFV1", ".mkv", true)]
-    [InlineData("X264", ".mkv", true)]
+    [InlineData("h264", ".mkv", true)]
     public void Read_TruncatedFile_DeliversFramesBeforeBreakThenThrowsWithIndex(string fourcc, string extension, bool luma)
     {
-        string whole = _videos.Write("whole" + extension, fourcc, 64, 48, 30, 60);
+        string whole = fourcc == "h264" ? _videos.WriteH264("whole" + extension, 64, 48, 30, 60) : _videos.Write("whole" + extension, fourcc, 64, 48, 30, 60);
         string cut = _videos.Truncate(whole, 0.5);
         using VideoSource source = VideoSource.Open(cut, DecoderPath(luma));
-        Assert.Equal(luma, source.UsesLumaDecoder);
+        Assert.Equal(luma ? GrayConversion.Luma : null, source.Gray);
         var frame = new byte[source.FrameBytes];
         int delivered = 0;
         var e = Assert.Throws<VideoException>(() =>
@@ -253,7 +278,6 @@ public sealed class VideoSourceTests : IDisposable
         var frame = new byte[source.FrameBytes - 1];
         var e = Assert.Throws<FrameFormatException>(() => source.Read(frame, out _));
         Assert.Contains(path, e.Message);
-        // The check is shared by both decoders; its message comes back through libagentcv's agentcv_last_error.
         Assert.Contains($"buffer of {frame.Length} bytes is smaller than the {frame.Length + 1} the frame needs", e.Message);
         Assert.Equal(0, source.FrameIndex);
     }
@@ -267,6 +291,6 @@ public sealed class VideoSourceTests : IDisposable
         Assert.Throws<ObjectDisposedException>(() => source.Read(new byte[32 * 24 * 3], out _));
     }
 
-    /// <summary>OpenCV's BGR decoder, or the luma decoder (gray through libavcodec).</summary>
-    private static VideoSourceOptions DecoderPath(bool luma) => luma ? new() { Format = PixelFormat.Gray } : new();
+    /// <summary>OpenCV's BGR frames, or gray frames from the luma plane.</summary>
+    private static VideoSourceOptions DecoderPath(bool luma) => luma ? new() { Format = PixelFormat.Gray, Gray = GrayConversion.Luma } : new();
 }

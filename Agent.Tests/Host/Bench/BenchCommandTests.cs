@@ -71,7 +71,7 @@ public class BenchCommandTests(ITestOutputHelper output)
     [Theory]
     [InlineData("--streams", "0", "error: --streams must be at least 1, not 0")]
     [InlineData("--frames", "0", "error: --frames 0 is fewer than one frame per stream (1 streams)")]
-    [InlineData("--exact-gray", "true", "error: --exact-gray applies to a video --source; the synthetic source renders its frames")]
+    [InlineData("--gray", "luma", "error: --gray and --exact-gray apply to a video --source; the synthetic source renders its frames")]
     public async Task Bench_BadCountsOrFlags_OneLine(string flag, string value, string expected)
     {
         var stderr = new StringWriter();

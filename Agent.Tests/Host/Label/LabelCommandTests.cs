@@ -28,19 +28,22 @@ public sealed class LabelCommandTests(ITestOutputHelper output) : IDisposable
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task Label_GeneratedVideo_EveryRowMatchesSteppingThePolicyModelDirectly(bool exactGray)
+    [InlineData("", GrayConversion.CvtColor)]
+    [InlineData("--exact-gray", GrayConversion.CvtColor)]
+    [InlineData("--gray luma", GrayConversion.Luma)]
+    [InlineData("--gray exact", GrayConversion.CvtColor)]
+    public async Task Label_GeneratedVideo_EveryRowMatchesSteppingThePolicyModelDirectly(string flags, GrayConversion conversion)
     {
         // Tolerance 1e-6 on probabilities and values: the CLI steps the same model on the same bytes at batch 1. The
-        // direct side decodes gray the same way the CLI does: the luma decoder, or OpenCV's BGR → gray with --exact-gray.
+        // direct side decodes gray the way the flags say: cv2's cvtColor by default and with --exact-gray, the luma plane
+        // with --gray luma.
         const float tolerance = 1e-6f;
         string video = TestVideos.Write(_directory, "clip.avi", 12, width: 96, height: 80);
         string model = SaveModel(3);
         string rows = Path.Combine(_directory, "clip.jsonl");
         string annotated = Path.Combine(_directory, "clip.annotated.mp4");
 
-        string[] gray = exactGray ? ["--exact-gray"] : [];
+        string[] gray = flags.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         var (code, _, stderr) = await AgentAsync(["label", video, "--model", model, "--out", rows, "--emit", "probs,value",
             "--classes", "noop,fire,up,right,left,down", "--annotate", annotated, .. gray]);
         Assert.True(code == 0, stderr);
@@ -51,10 +54,10 @@ public sealed class LabelCommandTests(ITestOutputHelper output) : IDisposable
         string[] names = ["noop", "fire", "up", "right", "left", "down"];
         string[] lines = File.ReadAllLines(rows);
         float worst = 0;
-        using (VideoSource source = VideoSource.Open(video, new VideoSourceOptions { Format = PixelFormat.Gray, ExactGray = exactGray }))
+        using (VideoSource source = VideoSource.Open(video, new VideoSourceOptions { Format = PixelFormat.Gray, Gray = conversion }))
         using (var preprocessor = new FramePreprocessor(source.Width, source.Height, source.Format, new PreprocessOptions()))
         {
-            Assert.Equal(!exactGray, source.UsesLumaDecoder);
+            Assert.Equal(conversion, source.Gray);
             var frame = new byte[source.FrameBytes];
             int i = 0;
             while (source.Read(frame, out VideoFrameInfo info))
@@ -77,7 +80,7 @@ public sealed class LabelCommandTests(ITestOutputHelper output) : IDisposable
             }
             Assert.Equal(i, lines.Length);
         }
-        output.WriteLine($"exact gray {exactGray}: {lines.Length} rows; worst difference {worst:E2} (tolerance {tolerance:E0})");
+        output.WriteLine($"'{flags}' ({conversion}): {lines.Length} rows; worst difference {worst:E2} (tolerance {tolerance:E0})");
         Assert.True(worst <= tolerance, $"worst difference {worst}");
 
         using VideoSource copy = VideoSource.Open(annotated);
@@ -117,7 +120,7 @@ public sealed class LabelCommandTests(ITestOutputHelper output) : IDisposable
         var (code, stdout, _) = await AgentAsync("label", "--help");
 
         Assert.Equal(0, code);
-        foreach (string option in new[] { "--model", "--out", "--out-dir", "--format", "--classes", "--classes-file", "--emit", "--segments", "--min-segment", "--annotate", "--exact-gray" })
+        foreach (string option in new[] { "--model", "--out", "--out-dir", "--format", "--classes", "--classes-file", "--emit", "--segments", "--min-segment", "--annotate", "--gray", "--exact-gray" })
         {
             Assert.Contains(option, stdout);
         }

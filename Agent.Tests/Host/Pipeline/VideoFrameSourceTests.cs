@@ -11,19 +11,19 @@ public sealed class VideoFrameSourceTests : IDisposable
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     [Theory]
-    [InlineData(true, false, PixelFormat.Gray, true)]
-    [InlineData(true, true, PixelFormat.Gray, false)]
-    [InlineData(false, false, PixelFormat.Bgr, false)]
-    [InlineData(false, true, PixelFormat.Bgr, false)]
-    public void Open_ModelColourAndExactGray_PickTheDecoder(bool grayscale, bool exactGray, PixelFormat format, bool luma)
+    [InlineData(true, GrayConversion.CvtColor, PixelFormat.Gray)]
+    [InlineData(true, GrayConversion.Luma, PixelFormat.Gray)]
+    [InlineData(false, GrayConversion.CvtColor, PixelFormat.Bgr)]
+    [InlineData(false, GrayConversion.Luma, PixelFormat.Bgr)]
+    public void Open_ModelColourAndGrayConversion_PickTheDecoding(bool grayscale, GrayConversion gray, PixelFormat format)
     {
         string video = TestVideos.Write(_directory, "clip.avi", 3);
         var preprocess = new PreprocessOptions { Grayscale = grayscale, Stack = 2 };
 
-        using VideoFrameSource source = VideoFrameSource.Open(video, preprocess, exactGray: exactGray);
+        using VideoFrameSource source = VideoFrameSource.Open(video, preprocess, gray: gray);
 
         Assert.Equal(format, source.Video.Format);
-        Assert.Equal(luma, source.Video.UsesLumaDecoder);
+        Assert.Equal(grayscale ? gray : null, source.Video.Gray);
         Assert.Equal((grayscale ? 1 : 3) * 2 * 84 * 84, source.ObservationSize);
         var observation = new byte[source.ObservationSize];
         int frames = 0;
