@@ -1,13 +1,15 @@
 #!/bin/sh
-# The test suite also runs the Python env bridge (python3, standard library only; its tests run
-# Debian's /usr/bin/python3 with and without python3-numpy) and generates variable-frame-rate videos
-# with the ffmpeg CLI. Installs them when missing and running as root
-# with apt-get; otherwise prints one line with the exact command and fails. Called by Agent.Tests' build.
+# The test suite also runs the Python env bridge (python3, standard library only; its tests run Debian's
+# /usr/bin/python3 with and without python3-numpy), checks the default frame path byte for byte against Debian's
+# cv2 (python3-opencv through /usr/bin/python3) and generates videos with the ffmpeg CLI. Installs what is missing
+# when running as root with apt-get; otherwise prints one line with the exact command and fails. Called by
+# Agent.Tests' build.
 set -u
 need=""
 command -v python3 >/dev/null 2>&1 || need="$need python3"
 [ -x /usr/bin/python3 ] || need="$need python3"
 /usr/bin/python3 -c "import numpy" >/dev/null 2>&1 || need="$need python3-numpy"
+/usr/bin/python3 -c "import cv2" >/dev/null 2>&1 || need="$need python3-opencv"
 command -v ffmpeg >/dev/null 2>&1 || need="$need ffmpeg"
 [ -z "$need" ] && exit 0
 cmd="apt-get install -y$need"

@@ -1,8 +1,8 @@
 #!/bin/sh
 # Decoding throughput of the gray pipeline against ffmpeg, whole processes, alternating runs:
 #   A: ffmpeg -i VIDEO -vf scale=84:84:flags=area,format=gray -f rawvideo -      (the yardstick)
-#   B: VideoSource (gray, luma decoder) + FramePreprocessor (INTER_AREA 84x84)   (bench_decode.cs luma)
-#   C: the same with VideoSourceOptions.ExactGray (OpenCV's BGR path)            (bench_decode.cs exact)
+#   B: VideoSource (gray, GrayConversion.Luma) + FramePreprocessor (INTER_AREA 84x84)  (bench_decode.cs luma)
+#   C: the same with the default GrayConversion.CvtColor (OpenCV's BGR path)           (bench_decode.cs exact)
 # Prints each run's frames/s and, per pair, B/A and C/A; reports the medians.
 # usage: tools/bench/bench_decode.sh [VIDEO] [ROUNDS]   (default: a 20 s 1280x720 H.264 testsrc2 clip, 5 rounds)
 set -eu
