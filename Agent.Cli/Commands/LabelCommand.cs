@@ -72,7 +72,8 @@ internal static class LabelCommand
             LabelRequest request = LabelRequestBuilder.Build(result.GetValue(videos)!, result.GetValue(output), result.GetValue(outputDir),
                 result.GetValue(format), result.GetValue(emit), result.GetValue(segments), result.GetValue(minSegment),
                 result.GetValue(annotate), result.GetValue(classes), result.GetValue(classesFile));
-            LabelRequestBuilder.ResolveGray(result.GetValue(gray.Gray), result.GetValue(gray.ExactGray));
+            // Contradictory gray flags fail before the model is loaded.
+            _ = LabelRequestBuilder.ResolveGray(result.GetValue(gray.Gray), result.GetValue(gray.ExactGray));
             PolicyModel policyModel = ModelFactory.Open(result.GetValue(model));
             request = request with { Gray = ResolveGray(result, gray, policyModel) };
             PreprocessOptions preprocess = ModelFactory.Preprocess(policyModel);

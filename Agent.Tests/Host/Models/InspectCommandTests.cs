@@ -15,7 +15,7 @@ public sealed class InspectCommandTests
     }
 
     [Theory]
-    [InlineData("cleanrl", "cleanrl (CleanRL ppo_atari_lstm Agent)", "84x84 gray, frame stack 1, scale 1/255")]
+    [InlineData("cleanrl", "cleanrl (CleanRL ppo_atari_lstm Agent)", "84x84 gray (video: cv2.cvtColor BGR2GRAY of the decoded frame, PyTorch-exact), INTER_AREA, frame stack 1, scale 1/255")]
     [InlineData("sb3", "sb3 (SB3-contrib RecurrentPPO CnnLstmPolicy)", "value from its own lstm (32)")]
     [InlineData("ours_mlp_gru_gaussian", "ours (agent.config)", "gaussian, 3 dimensions")]
     public async Task Inspect_Fixture_PrintsLayoutArchitectureAndPreprocessing(string fixture, string layout, string detail)
