@@ -8,7 +8,7 @@ internal static class FourCc
     {
         if (code.Length != 4 || code.Any(c => c < 0x20 || c > 0x7e))
         {
-            throw new VideoException(code, "a codec code must be four printable ASCII letters, such as mp4v, MJPG, XVID, FFV1 or avc1");
+            throw new VideoException(code, "a codec code must be four printable ASCII letters, such as mp4v, MJPG, XVID, FFV1 or HFYU");
         }
         return code[0] | (code[1] << 8) | (code[2] << 16) | (code[3] << 24);
     }

@@ -100,6 +100,31 @@ public sealed class VideoSourceTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData(GrayConversion.CvtColor)]
+    [InlineData(GrayConversion.Luma)]
+    public void Read_VariableFrameRateH264WithBFrames_EveryFrameKeepsItsStreamTimestamp(GrayConversion gray)
+    {
+        // 45 frames 33 ms apart, then 71 ms apart from frame 20; B-frames (3) and a 12-frame GOP, so the decoder holds
+        // frames back and hands the last ones out while draining at the end of the stream. Tolerance 1e-9 s: the
+        // container's time base (1/16000) holds every timestamp exactly.
+        string path = _videos.PathFor("vfr-bframes.mp4");
+        TestVideos.Ffmpeg("-v", "error", "-y", "-f", "lavfi",
+            "-i", "testsrc2=size=176x144:rate=30,settb=1/1000,setpts='if(lt(N\\,20)\\,N*33\\,660+(N-20)*71)'",
+            "-frames:v", "45", "-fps_mode", "passthrough", "-c:v", "libx264", "-bf", "3", "-g", "12", "-pix_fmt", "yuv420p", path);
+        double[] expected = Enumerable.Range(0, 45).Select(n => (n < 20 ? 33.0 * n : 660.0 + 71.0 * (n - 20)) / 1000.0).ToArray();
+        using VideoSource source = VideoSource.Open(path, new VideoSourceOptions { Format = PixelFormat.Gray, Gray = gray });
+        var times = new List<double>();
+        while (source.Read(out _, out _, out VideoFrameInfo info))
+        {
+            times.Add(info.TimestampSeconds);
+        }
+        double worst = times.Zip(expected, (a, b) => Math.Abs(a - b)).Max();
+        _output.WriteLine($"{gray}: {times.Count} frames, last {string.Join(", ", times.TakeLast(4).Select(t => t.ToString("0.###")))}; worst error {worst:E2} s (tolerance 1e-9)");
+        Assert.Equal(45, times.Count);
+        Assert.True(worst <= 1e-9, $"worst timestamp error {worst} s");
+    }
+
     [Fact]
     public void Read_DefaultGray_EqualsBgrThroughCvtColor()
     {
