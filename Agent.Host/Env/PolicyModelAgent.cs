@@ -238,7 +238,7 @@ public sealed class PolicyModelAgent : IAgentPolicy, IDisposable
         return s[0] is 1 or 3 or 4 ? (s[1], s[2], s[0], true) : null;
     }
 
-    /// <summary>Releases the native preprocessors.</summary>
+    /// <summary>Disposes the preprocessors.</summary>
     public void Dispose()
     {
         foreach (FramePreprocessor p in _preprocessors)
