@@ -14,7 +14,7 @@ internal static unsafe class GemmCore
     // Reduction slice length: a (MaxDepth, 16) slice of a B panel is 48 KB.
     internal const int MaxDepth = 768;
 
-    // A zero bias for the slices after the first.
+    // A zero bias for the slices after the first: one tile's width.
     private static readonly float* Zeros = AllocateZeros();
 
     /// <summary>One multiplication, kept on the caller's stack while the pool runs it.</summary>
@@ -31,7 +31,7 @@ internal static unsafe class GemmCore
         public nint Ldc;
         public bool Accumulate;
         public bool Relu;
-        public bool Fma;
+        public IsaLevel Isa;
         public int RowsPerItem;
         public int PanelsPerItem;
         public int ColumnItems;
@@ -47,7 +47,7 @@ internal static unsafe class GemmCore
         Job job = new()
         {
             A = a, Lda = lda, M = m, K = k, N = n, B = b, Bias = bias, C = c, Ldc = ldc,
-            Accumulate = accumulate, Relu = relu, Fma = KernelIsa.UseFma,
+            Accumulate = accumulate, Relu = relu, Isa = KernelIsa.Current,
         };
         int panels = PackedPanels.PanelCount(n);
         int rowBlocks = (m + MicroKernel.Rows - 1) / MicroKernel.Rows;
@@ -81,13 +81,14 @@ internal static unsafe class GemmCore
             for (int q = q0; q < q1; q += MicroKernel.RowPanels)
             {
                 int col = q * MicroKernel.Cols;
-                MicroKernel.Row(job.Fma, job.A + r0 * job.Lda, job.B + q * panelStride, panelStride, job.K, job.C + r0 * job.Ldc + col, Math.Min(end - col, MicroKernel.Cols * MicroKernel.RowPanels), job.Bias + col, job.Accumulate, job.Relu);
+                MicroKernel.Row(job.Isa, job.A + r0 * job.Lda, job.B + q * panelStride, panelStride, job.K, job.C + r0 * job.Ldc + col, Math.Min(end - col, MicroKernel.Cols * MicroKernel.RowPanels), job.Bias + col, job.Accumulate, job.Relu);
             }
             return;
         }
         // Long reductions go in slices of at most MaxDepth, panel by panel, so one slice of a B panel stays in L1/L2
         // while every row block of the item passes over it (B is then read from memory once per item, not once per
         // six rows). The bias joins the first slice and the ReLU the last.
+        int step = MicroKernel.TilePanels(job.Isa);
         int slices = (job.K + MaxDepth - 1) / MaxDepth;
         int depth = (job.K + slices - 1) / slices;
         for (int p0 = 0; p0 < job.K; p0 += depth)
@@ -95,14 +96,15 @@ internal static unsafe class GemmCore
             int kc = Math.Min(depth, job.K - p0);
             bool first = p0 == 0;
             bool relu = job.Relu && p0 + kc == job.K;
-            for (int q = q0; q < q1; q++)
+            for (int q = q0; q < q1; q += step)
             {
                 int col = q * MicroKernel.Cols;
                 float* b = job.B + q * panelStride + (nint)p0 * MicroKernel.Cols;
                 float* bias = first ? job.Bias + col : Zeros;
+                int cols = Math.Min(end, Math.Min(q + step, q1) * MicroKernel.Cols) - col;
                 for (int i = r0; i < r1; i += MicroKernel.Rows)
                 {
-                    MicroKernel.Tile(job.Fma, job.A + i * job.Lda + p0, job.Lda, Math.Min(MicroKernel.Rows, r1 - i), b, kc, job.C + i * job.Ldc + col, job.Ldc, Math.Min(end - col, MicroKernel.Cols), bias, !first || job.Accumulate, relu);
+                    MicroKernel.Tile(job.Isa, job.A + i * job.Lda + p0, job.Lda, Math.Min(MicroKernel.Rows, r1 - i), b, panelStride, kc, job.C + i * job.Ldc + col, job.Ldc, cols, bias, !first || job.Accumulate, relu);
                 }
             }
         }
@@ -110,8 +112,9 @@ internal static unsafe class GemmCore
 
     private static float* AllocateZeros()
     {
-        void* zeros = NativeMemory.AlignedAlloc(MicroKernel.Cols * sizeof(float), 32);
-        NativeMemory.Clear(zeros, MicroKernel.Cols * sizeof(float));
+        const int bytes = MicroKernel.Cols * MicroKernel.RowPanels * sizeof(float);
+        void* zeros = NativeMemory.AlignedAlloc(bytes, 64);
+        NativeMemory.Clear(zeros, bytes);
         return (float*)zeros;
     }
 
