@@ -80,6 +80,8 @@ public static class BenchRunner
             ProcessThreads = process.Threads.Count,
             AllocatedBytes = stats.AllocatedBytes,
             FlopsPerFrame = policy?.FlopsPerFrame ?? 0,
+            PeakGflops = policy is null ? 0 : FmaPeak.Gflops(KernelIsa.Current, KernelParallelism.MaxThreads),
+            PeakIsa = policy is null ? "" : KernelIsa.Describe(KernelIsa.Current),
         };
     }
 

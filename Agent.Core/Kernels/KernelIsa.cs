@@ -21,11 +21,11 @@ public static class KernelIsa
     /// <summary>The level kernels started on this thread use: <see cref="Best"/> unless a test forced another.</summary>
     public static IsaLevel Current => t_forced ?? Best;
 
-    /// <summary>The level's name as the bench prints it, e.g. "AVX2 FMA" or "NEON".</summary>
+    /// <summary>The level's name as the bench prints it, e.g. "AVX2" or "NEON".</summary>
     public static string Describe(IsaLevel level) => level switch
     {
         IsaLevel.Vector512 => "AVX-512",
-        IsaLevel.Vector256 => "AVX2 FMA",
+        IsaLevel.Vector256 => "AVX2",
         IsaLevel.Vector128 => System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? "NEON" : "SSE",
         _ => "scalar",
     };
