@@ -135,6 +135,46 @@ internal static unsafe class MicroKernel
     }
 
 
+    /// <summary>
+    /// <see cref="Row"/> over bfloat16 panels (same layout, half the bytes): each weight is widened to float32 in a register
+    /// as it is loaded, then multiplied as in the float32 kernel of the same level, in the same order.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void RowHalf(IsaLevel isa, float* a, ushort* b, nint panelStride, int k, float* c, int cols, float* bias, bool accumulate, bool relu)
+    {
+        if (isa == IsaLevel.Vector512 && cols > Cols * (RowPanels - 1))
+        {
+            RowHalf512x4(a, b, panelStride, k, c, cols, bias, accumulate, relu);
+            return;
+        }
+        if (isa == IsaLevel.Vector256 && cols > Cols * (RowPanels - 1))
+        {
+            RowHalf256x4(a, b, panelStride, k, c, cols, bias, accumulate, relu);
+            return;
+        }
+        for (int q = 0; q * Cols < cols; q++)
+        {
+            ushort* bq = b + q * panelStride;
+            float* cq = c + q * Cols;
+            int width = Math.Min(Cols, cols - q * Cols);
+            switch (isa)
+            {
+                case IsaLevel.Vector512:
+                    RowHalf512x1(a, bq, k, cq, width, bias + q * Cols, accumulate, relu);
+                    break;
+                case IsaLevel.Vector256:
+                    RowHalf256x1(a, bq, k, cq, width, bias + q * Cols, accumulate, relu);
+                    break;
+                case IsaLevel.Vector128:
+                    RowHalf128(a, bq, k, cq, width, bias + q * Cols, accumulate, relu);
+                    break;
+                default:
+                    RowHalfScalar(a, bq, k, cq, width, bias + q * Cols, accumulate, relu);
+                    break;
+            }
+        }
+    }
+
     // 6 rows × 4 panel(s): 24 zmm accumulators, 4 B vectors and a broadcast.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Segment512x4(float** rows, int count, int* offsets, int segments, int length, float* b, nint panelStride, float* c, nint ldc, int cols, float* bias, bool accumulate, bool relu)
@@ -651,6 +691,161 @@ internal static unsafe class MicroKernel
             for (int p = 0; p < k; p++)
             {
                 sum += a[p] * b[p * Cols + j];
+            }
+            c[j] = Finish(sum + bias[j], c[j], accumulate, relu);
+        }
+    }
+
+    // Row512x4 over bfloat16 panels.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RowHalf512x4(float* a, ushort* b, nint panelStride, int k, float* c, int cols, float* bias, bool accumulate, bool relu)
+    {
+        ushort* p0 = b;
+        ushort* p1 = b + panelStride;
+        ushort* p2 = b + 2 * panelStride;
+        ushort* p3 = b + 3 * panelStride;
+        Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default, t0 = default, t1 = default, t2 = default, t3 = default;
+        nint p = 0;
+        for (; p + 1 < k; p += 2)
+        {
+            nint o = p * Cols;
+            Vector512<float> x = Vector512.Create(a[p]);
+            Vector512<float> y = Vector512.Create(a[p + 1]);
+            s0 = Simd.MulAdd(x, BFloat16.Load512(p0 + o), s0);
+            s1 = Simd.MulAdd(x, BFloat16.Load512(p1 + o), s1);
+            s2 = Simd.MulAdd(x, BFloat16.Load512(p2 + o), s2);
+            s3 = Simd.MulAdd(x, BFloat16.Load512(p3 + o), s3);
+            t0 = Simd.MulAdd(y, BFloat16.Load512(p0 + o + Cols), t0);
+            t1 = Simd.MulAdd(y, BFloat16.Load512(p1 + o + Cols), t1);
+            t2 = Simd.MulAdd(y, BFloat16.Load512(p2 + o + Cols), t2);
+            t3 = Simd.MulAdd(y, BFloat16.Load512(p3 + o + Cols), t3);
+        }
+        if (p < k)
+        {
+            nint o = p * Cols;
+            Vector512<float> x = Vector512.Create(a[p]);
+            s0 = Simd.MulAdd(x, BFloat16.Load512(p0 + o), s0);
+            s1 = Simd.MulAdd(x, BFloat16.Load512(p1 + o), s1);
+            s2 = Simd.MulAdd(x, BFloat16.Load512(p2 + o), s2);
+            s3 = Simd.MulAdd(x, BFloat16.Load512(p3 + o), s3);
+        }
+        Put(c, cols, s0 + t0, bias, accumulate, relu);
+        Put(c + 16, cols - 16, s1 + t1, bias + 16, accumulate, relu);
+        Put(c + 32, cols - 32, s2 + t2, bias + 32, accumulate, relu);
+        Put(c + 48, cols - 48, s3 + t3, bias + 48, accumulate, relu);
+    }
+
+    // Row512x1 over a bfloat16 panel.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RowHalf512x1(float* a, ushort* b, int k, float* c, int cols, float* bias, bool accumulate, bool relu)
+    {
+        Vector512<float> s = default, t = default;
+        nint p = 0;
+        for (; p + 1 < k; p += 2)
+        {
+            s = Simd.MulAdd(Vector512.Create(a[p]), BFloat16.Load512(b + p * Cols), s);
+            t = Simd.MulAdd(Vector512.Create(a[p + 1]), BFloat16.Load512(b + (p + 1) * Cols), t);
+        }
+        if (p < k)
+        {
+            s = Simd.MulAdd(Vector512.Create(a[p]), BFloat16.Load512(b + p * Cols), s);
+        }
+        Put(c, cols, s + t, bias, accumulate, relu);
+    }
+
+    // Row256x4 over bfloat16 panels.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RowHalf256x4(float* a, ushort* b, nint panelStride, int k, float* c, int cols, float* bias, bool accumulate, bool relu)
+    {
+        ushort* p0 = b;
+        ushort* p1 = b + panelStride;
+        ushort* p2 = b + 2 * panelStride;
+        ushort* p3 = b + 3 * panelStride;
+        Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default, s4 = default, s5 = default, s6 = default, s7 = default;
+        for (nint p = 0; p < k; p++)
+        {
+            Vector256<float> x = Vector256.Create(a[p]);
+            nint o = p * Cols;
+            s0 = Simd.MulAdd(x, BFloat16.Load256(p0 + o), s0);
+            s1 = Simd.MulAdd(x, BFloat16.Load256(p0 + o + 8), s1);
+            s2 = Simd.MulAdd(x, BFloat16.Load256(p1 + o), s2);
+            s3 = Simd.MulAdd(x, BFloat16.Load256(p1 + o + 8), s3);
+            s4 = Simd.MulAdd(x, BFloat16.Load256(p2 + o), s4);
+            s5 = Simd.MulAdd(x, BFloat16.Load256(p2 + o + 8), s5);
+            s6 = Simd.MulAdd(x, BFloat16.Load256(p3 + o), s6);
+            s7 = Simd.MulAdd(x, BFloat16.Load256(p3 + o + 8), s7);
+        }
+        Put(c, cols, s0, bias, accumulate, relu);
+        Put(c + 8, cols - 8, s1, bias + 8, accumulate, relu);
+        Put(c + 16, cols - 16, s2, bias + 16, accumulate, relu);
+        Put(c + 24, cols - 24, s3, bias + 24, accumulate, relu);
+        Put(c + 32, cols - 32, s4, bias + 32, accumulate, relu);
+        Put(c + 40, cols - 40, s5, bias + 40, accumulate, relu);
+        Put(c + 48, cols - 48, s6, bias + 48, accumulate, relu);
+        Put(c + 56, cols - 56, s7, bias + 56, accumulate, relu);
+    }
+
+    // Row256x1 over a bfloat16 panel.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RowHalf256x1(float* a, ushort* b, int k, float* c, int cols, float* bias, bool accumulate, bool relu)
+    {
+        Vector256<float> s0 = default, s1 = default;
+        for (nint p = 0; p < k; p++)
+        {
+            Vector256<float> x = Vector256.Create(a[p]);
+            s0 = Simd.MulAdd(x, BFloat16.Load256(b + p * Cols), s0);
+            s1 = Simd.MulAdd(x, BFloat16.Load256(b + p * Cols + 8), s1);
+        }
+        Put(c, cols, s0, bias, accumulate, relu);
+        Put(c + 8, cols - 8, s1, bias + 8, accumulate, relu);
+    }
+
+    // Row128 over a bfloat16 panel.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RowHalf128(float* a, ushort* b, int k, float* c, int cols, float* bias, bool accumulate, bool relu)
+    {
+        Vector128<float> s0 = default, s1 = default, s2 = default, s3 = default, t0 = default, t1 = default, t2 = default, t3 = default;
+        nint p = 0;
+        for (; p + 1 < k; p += 2)
+        {
+            ushort* w = b + p * Cols;
+            Vector128<float> x = Vector128.Create(a[p]);
+            Vector128<float> y = Vector128.Create(a[p + 1]);
+            Vector128<ushort> h0 = Vector128.Load(w), h1 = Vector128.Load(w + 8), h2 = Vector128.Load(w + 16), h3 = Vector128.Load(w + 24);
+            s0 = Simd.MulAdd(x, BFloat16.Lower(h0), s0);
+            s1 = Simd.MulAdd(x, BFloat16.Upper(h0), s1);
+            s2 = Simd.MulAdd(x, BFloat16.Lower(h1), s2);
+            s3 = Simd.MulAdd(x, BFloat16.Upper(h1), s3);
+            t0 = Simd.MulAdd(y, BFloat16.Lower(h2), t0);
+            t1 = Simd.MulAdd(y, BFloat16.Upper(h2), t1);
+            t2 = Simd.MulAdd(y, BFloat16.Lower(h3), t2);
+            t3 = Simd.MulAdd(y, BFloat16.Upper(h3), t3);
+        }
+        if (p < k)
+        {
+            ushort* w = b + p * Cols;
+            Vector128<float> x = Vector128.Create(a[p]);
+            Vector128<ushort> h0 = Vector128.Load(w), h1 = Vector128.Load(w + 8);
+            s0 = Simd.MulAdd(x, BFloat16.Lower(h0), s0);
+            s1 = Simd.MulAdd(x, BFloat16.Upper(h0), s1);
+            s2 = Simd.MulAdd(x, BFloat16.Lower(h1), s2);
+            s3 = Simd.MulAdd(x, BFloat16.Upper(h1), s3);
+        }
+        Put(c, cols, s0 + t0, bias, accumulate, relu);
+        Put(c + 4, cols - 4, s1 + t1, bias + 4, accumulate, relu);
+        Put(c + 8, cols - 8, s2 + t2, bias + 8, accumulate, relu);
+        Put(c + 12, cols - 12, s3 + t3, bias + 12, accumulate, relu);
+    }
+
+    // RowScalar over a bfloat16 panel.
+    private static void RowHalfScalar(float* a, ushort* b, int k, float* c, int cols, float* bias, bool accumulate, bool relu)
+    {
+        for (int j = 0; j < cols; j++)
+        {
+            float sum = 0f;
+            for (int p = 0; p < k; p++)
+            {
+                sum += a[p] * BFloat16.Widen(b[p * Cols + j]);
             }
             c[j] = Finish(sum + bias[j], c[j], accumulate, relu);
         }
