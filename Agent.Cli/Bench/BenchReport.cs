@@ -23,6 +23,12 @@ public sealed class BenchReport
     /// <summary>Wall time of the run.</summary>
     public required TimeSpan Wall { get; init; }
 
+    /// <summary>
+    /// CPU time of the whole process during the run (all threads: pipeline, kernel workers, runtime); on a machine
+    /// shared with other work, frames per CPU-second say more about efficiency than frames per wall second.
+    /// </summary>
+    public TimeSpan Cpu { get; init; }
+
     /// <summary>Mean frames per batched model step.</summary>
     public required double MeanBatch { get; init; }
 
@@ -85,6 +91,7 @@ public sealed class BenchReport
             json.WriteNumber("streams", Streams);
             json.WriteNumber("frames", Frames);
             json.WriteNumber("seconds", Round(Wall.TotalSeconds));
+            json.WriteNumber("cpu_s", Round(Cpu.TotalSeconds));
             json.WriteString("source", Source);
             json.WriteString("model", Model);
             json.WriteNumber("mean_batch", Round(MeanBatch));

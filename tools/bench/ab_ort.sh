@@ -9,6 +9,9 @@
 # within 1e-4 over 64 steps, so both sides run the same model.
 # Runs alternate, each pair swapping which side goes first; for every batch it prints each pair (fps, p50/p99
 # latency, load average) and the median ratio ours/ORT, with both sides' median p50 and p99.
+# agent bench's latency runs through its pipeline (source, model and sink threads); at batch 1 the script also times
+# both models' steps in one harness (OrtPeer bench --engine ours|ort, same loop and frames) for latencies measured
+# the same way, and prints their medians.
 # usage: tools/bench/ab_ort.sh [PAIRS] [BATCH...]    (defaults: 5 pairs; batches 1 64 256)
 # Builds Agent.Host and tools/bench/OrtPeer in Release first unless AB_NO_BUILD=1; work files go to $ORT_DIR
 # (default /tmp/agentrnn-ort). Needs Debian's python3-torch for the export.
@@ -57,16 +60,33 @@ for batch in batches:
         ratios.append(ratio); a_all.append(a); b_all.append(b)
         print(f"pair {p + 1} ({'ours first' if p % 2 == 0 else 'ORT first'}, load {load:.2f}): "
               f"ours {a['fps']:.1f} fps (p50 {a['latency_ms']['p50']:.2f} ms, p99 {a['latency_ms']['p99']:.2f} ms, "
-              f"{a.get('gflops', 0):.1f} GFLOP/s, {100 * a.get('peak_share', 0):.1f}% of {a.get('peak_gflops', 0):.0f}), "
+              f"cpu {a.get('cpu_s', 0):.2f} s of {a['seconds']:.2f} s, {a.get('gflops', 0):.1f} GFLOP/s, {100 * a.get('peak_share', 0):.1f}% of {a.get('peak_gflops', 0):.0f}), "
               f"ORT {b['fps']:.1f} fps (p50 {b['latency_ms']['p50']:.2f} ms, p99 {b['latency_ms']['p99']:.2f} ms, cpu {b['cpu_s']:.2f} s of {b['seconds']:.2f} s) "
               f"-> {ratio:.2f}x", flush=True)
     med = lambda runs, key: statistics.median(r[key] for r in runs)
     lat = lambda runs, q: statistics.median(r["latency_ms"][q] for r in runs)
+    per_cpu = [x["frames"] / x["cpu_s"] / (y["frames"] / y["cpu_s"]) for x, y in zip(a_all, b_all) if x.get("cpu_s") and y.get("cpu_s")]
     line = (f"batch {batch}: median ratio {statistics.median(ratios):.2f}x over {pairs} pairs "
+            f"(frames per CPU-second {statistics.median(per_cpu) if per_cpu else 0:.2f}x) "
             f"(ours {med(a_all, 'fps'):.1f} fps, p50 {lat(a_all, 'p50'):.2f} ms, p99 {lat(a_all, 'p99'):.2f} ms; "
             f"ORT {med(b_all, 'fps'):.1f} fps, p50 {lat(b_all, 'p50'):.2f} ms, p99 {lat(b_all, 'p99'):.2f} ms)")
     print(line, flush=True)
     summary.append(line)
+    if batch == 1:
+        harness = lambda engine: last_json(["dotnet", peer, "bench", "--onnx", onnx, "--streams", "1", "--frames", str(frames), "--engine", engine])
+        o_all, r_all = [], []
+        for p in range(pairs):
+            if p % 2 == 0:
+                o = harness("ours"); r = harness("ort")
+            else:
+                r = harness("ort"); o = harness("ours")
+            o_all.append(o); r_all.append(r)
+            print(f"step latency pair {p + 1}: ours p50 {o['latency_ms']['p50']:.3f} ms, p99 {o['latency_ms']['p99']:.3f} ms ({o['fps']:.1f} fps); "
+                  f"ORT p50 {r['latency_ms']['p50']:.3f} ms, p99 {r['latency_ms']['p99']:.3f} ms ({r['fps']:.1f} fps)", flush=True)
+        line = (f"batch 1 step latency in one harness, medians over {pairs} pairs: ours p50 {lat(o_all, 'p50'):.3f} ms, p99 {lat(o_all, 'p99'):.3f} ms, "
+                f"{med(o_all, 'fps'):.1f} fps; ORT p50 {lat(r_all, 'p50'):.3f} ms, p99 {lat(r_all, 'p99'):.3f} ms, {med(r_all, 'fps'):.1f} fps")
+        print(line, flush=True)
+        summary.append(line)
 print("summary:")
 for line in summary:
     print("  " + line)

@@ -4,9 +4,11 @@
 //
 //   OrtPeer write-model OUT.safetensors
 //       writes `agent bench`'s default model (PolicyModel.CreateDefault(seed 0)) for the exporter
-//   OrtPeer bench --onnx MODEL.onnx [--streams B] [--frames F] [--threads T]
+//   OrtPeer bench --onnx MODEL.onnx [--streams B] [--frames F] [--threads T] [--engine ort|ours]
 //       F frames in all (F/B steps of B streams), T intra-op threads (default 2); prints one JSON line:
-//       fps, streams, frames, seconds, cpu_s, latency_ms {p50, p99} per step, threads, onnxruntime
+//       fps, streams, frames, seconds, cpu_s, latency_ms {p50, p99} per step, threads, engine, onnxruntime.
+//       --engine ours steps our PolicyModel in the same loop (T kernel threads), for a step latency measured the same
+//       way on both sides: `agent bench` reports latency through its pipeline (source -> model -> sink threads).
 //   OrtPeer check --onnx MODEL.onnx [--streams B] [--steps S] [--tolerance E]
 //       steps ORT and our PolicyModel (the same default model) on the same frames with their own state fed back,
 //       prints the largest differences of probabilities, value, h and c; exit 1 when one exceeds E (default 1e-4)
@@ -105,15 +107,23 @@ static int Bench(Dictionary<string, string> options)
     {
         throw new ArgumentException($"--streams {streams} and --frames {frames}: need at least one frame per stream");
     }
+    string engine = options.TryGetValue("engine", out string? e) ? e : "ort";
+    if (engine is not ("ort" or "ours"))
+    {
+        throw new ArgumentException($"--engine is ort or ours, not '{engine}'");
+    }
     PolicyModel model = PolicyModel.CreateDefault(ModelFactory.DefaultSeed);
     byte[] observations = ReadyObservations(model, out int size);
     using InferenceSession session = OpenSession(options["onnx"], threads);
     using var stepper = new Stepper(session, model, streams, size);
+    AgentRnn.Core.Kernels.KernelParallelism.MaxThreads = Math.Min(threads, AgentRnn.Core.Kernels.KernelParallelism.Available);
+    var ours = new OursStepper(model, streams, size);
+    Action<int> step = engine == "ours" ? t => ours.Step(observations, t) : t => stepper.Step(observations, t);
     int steps = frames / streams;
     int warmup = 8;
     for (int t = 0; t < warmup; t++)
     {
-        stepper.Step(observations, t);
+        step(t);
     }
     var latencies = new double[steps];
     TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime;
@@ -121,7 +131,7 @@ static int Bench(Dictionary<string, string> options)
     for (int t = 0; t < steps; t++)
     {
         long before = Stopwatch.GetTimestamp();
-        stepper.Step(observations, warmup + t);
+        step(warmup + t);
         latencies[t] = Stopwatch.GetElapsedTime(before).TotalMilliseconds;
     }
     double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
@@ -141,7 +151,8 @@ static int Bench(Dictionary<string, string> options)
         json.WriteNumber("p99", Math.Round(Percentile(latencies, 0.99), 3));
         json.WriteEndObject();
         json.WriteNumber("threads", threads);
-        json.WriteNumber("action_sum", stepper.ActionSum);
+        json.WriteString("engine", engine);
+        json.WriteNumber("action_sum", engine == "ours" ? ours.ActionSum : stepper.ActionSum);
         json.WriteString("onnxruntime", typeof(InferenceSession).Assembly.GetName().Version?.ToString());
         json.WriteEndObject();
     }
@@ -192,6 +203,32 @@ static int Check(Dictionary<string, string> options)
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"check: {steps} steps x {streams} streams, state fed back on each side; largest |ours - ORT|: probabilities {probs:E2}, value {value:E2}, h {h:E2}, c {c:E2}; same greedy action on {sameAction} of {steps * streams} frames; tolerance {tolerance:E0}: {(worst <= tolerance ? "pass" : "FAIL")}"));
     return worst <= tolerance ? 0 : 1;
+}
+
+/// <summary>Our PolicyModel stepped frame by frame over the same frames as <see cref="Stepper"/>, its state fed back in place.</summary>
+internal sealed class OursStepper(PolicyModel model, int streams, int observationSize)
+{
+    private readonly byte[] _frames = new byte[streams * observationSize];
+    private readonly float[] _state = new float[streams * model.StateSize];
+    private readonly PolicyOutputs _outputs = model.CreateOutputs(streams);
+
+    /// <summary>Sum of all greedy actions so far.</summary>
+    public long ActionSum { get; private set; }
+
+    /// <summary>One step on the frames of step t (stream b reads observation (t + b) mod count).</summary>
+    public void Step(byte[] observations, int t)
+    {
+        int count = observations.Length / observationSize;
+        for (int b = 0; b < streams; b++)
+        {
+            Buffer.BlockCopy(observations, (t + b) % count * observationSize, _frames, b * observationSize, observationSize);
+        }
+        model.Step(_frames, _state, [], _outputs, streams);
+        for (int b = 0; b < streams; b++)
+        {
+            ActionSum += _outputs.Actions[b];
+        }
+    }
 }
 
 /// <summary>
