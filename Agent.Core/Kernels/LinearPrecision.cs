@@ -13,7 +13,10 @@ public static class LinearPrecision
     /// <summary>The precision Linear layers constructed on this thread now get by default.</summary>
     public static WeightPrecision Current => t_current;
 
-    /// <summary>Until the returned scope is disposed, Linear layers constructed on this thread default to <paramref name="precision"/>.</summary>
+    /// <summary>
+    /// Until the returned scope is disposed, Linear layers constructed on this thread default to <paramref name="precision"/>.
+    /// Dispose it on the same thread: an await inside the scope may resume elsewhere and leave this thread's default changed.
+    /// </summary>
     public static Scope Use(WeightPrecision precision) => new(precision);
 
     /// <summary>Restores the previous default when disposed.</summary>
