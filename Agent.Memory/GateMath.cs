@@ -116,14 +116,14 @@ internal static class GateMath
 #if NET9_0_OR_GREATER
     /// <summary>1 / (1 + e^−x); saturates to exactly 0 or 1 without NaN because e^±x overflows to +∞, never NaN.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Sigmoid(Vector256<float> x) => Vector256<float>.One / (Vector256<float>.One + Vector256.Exp(-x));
+    public static Vector256<float> Sigmoid(Vector256<float> x) => Vector256<float>.One / (Vector256<float>.One + Vector256.Exp(-x));
 
     /// <summary>
     /// tanh(x) = 1 − 2 / (1 + e^2x). The absolute error near 0 is a few 1e-8 (the cell's tolerance is 1e-4 absolute),
     /// and the form saturates to ±1 at both ends instead of computing ∞/∞.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Tanh(Vector256<float> x) => Vector256<float>.One - Vector256.Create(2f) / (Vector256<float>.One + Vector256.Exp(x + x));
+    public static Vector256<float> Tanh(Vector256<float> x) => Vector256<float>.One - Vector256.Create(2f) / (Vector256<float>.One + Vector256.Exp(x + x));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<float> Sigmoid(Vector128<float> x) => Vector128<float>.One / (Vector128<float>.One + Vector128.Exp(-x));
