@@ -13,7 +13,7 @@
 # both models' steps in one harness (OrtPeer bench --engine ours|ort, same loop and frames) for latencies measured
 # the same way, and prints their medians.
 # usage: tools/bench/ab_ort.sh [PAIRS] [BATCH...]    (defaults: 5 pairs; batches 1 64 256)
-# Builds Agent.Host and tools/bench/OrtPeer in Release first unless AB_NO_BUILD=1; work files go to $ORT_DIR
+# Builds Agent.Cli and tools/bench/OrtPeer in Release first unless AB_NO_BUILD=1; work files go to $ORT_DIR
 # (default /tmp/agentrnn-ort). Needs Debian's python3-torch for the export.
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -27,10 +27,10 @@ fi
 work=${ORT_DIR:-/tmp/agentrnn-ort}
 mkdir -p "$work"
 if [ "${AB_NO_BUILD:-0}" != 1 ]; then
-  dotnet build -c Release "$root/Agent.Host" >/dev/null
+  dotnet build -c Release "$root/Agent.Cli" >/dev/null
   dotnet build -c Release "$root/tools/bench/OrtPeer" >/dev/null
 fi
-agent="$root/Agent.Host/bin/Release/net10.0/agent.dll"
+agent="$root/Agent.Cli/bin/Release/net10.0/agent.dll"
 peer="$root/tools/bench/OrtPeer/bin/Release/net10.0/OrtPeer.dll"
 dotnet "$peer" write-model "$work/model.safetensors" >/dev/null
 (cd "$root/tools/reference" && /usr/bin/python3 export_onnx.py "$work/model.safetensors" "$work/model.onnx" 2>/dev/null)

@@ -10,9 +10,9 @@ batch=${1:-1}
 frames=${2:-2000}
 pairs=${3:-5}
 if [ "${AB_NO_BUILD:-0}" != 1 ]; then
-  dotnet build -c Release "$root/Agent.Host" >/dev/null
+  dotnet build -c Release "$root/Agent.Cli" >/dev/null
 fi
-python3 - "$root/Agent.Host/bin/Release/net10.0/agent.dll" "$batch" "$frames" "$pairs" <<'PY'
+python3 - "$root/Agent.Cli/bin/Release/net10.0/agent.dll" "$batch" "$frames" "$pairs" <<'PY'
 import json, os, statistics, subprocess, sys
 agent, batch, frames, pairs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 def run(precision):

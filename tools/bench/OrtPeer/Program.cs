@@ -172,7 +172,7 @@ static int Check(Dictionary<string, string> options)
     double tolerance = options.TryGetValue("tolerance", out string? e) ? double.Parse(e, CultureInfo.InvariantCulture) : 1e-4;
     bool half = options.TryGetValue("precision", out string? p) && p == "bf16";
     PolicyModel model;
-    using (Agent.Core.Kernels.LinearPrecision.Use(half ? Agent.Core.Kernels.WeightPrecision.BFloat16 : Agent.Core.Kernels.WeightPrecision.Float32))
+    using (AgentRnn.Core.Kernels.LinearPrecision.Use(half ? AgentRnn.Core.Kernels.WeightPrecision.BFloat16 : AgentRnn.Core.Kernels.WeightPrecision.Float32))
     {
         model = PolicyModel.CreateDefault(ModelFactory.DefaultSeed);
     }
