@@ -11,7 +11,7 @@ public class FmaPeakTests(ITestOutputHelper output)
     [Fact]
     public void Measure_ScalarAndBestLevel_GivePositiveRates()
     {
-        // Only the sign is checked: tests run unoptimized builds, whose rates say nothing about the machine.
+        // Only the sign is checked: a rate measured beside other tests says nothing stable about the machine.
         double scalar = FmaPeak.Measure(IsaLevel.Scalar, 1);
         double best = FmaPeak.Measure(KernelIsa.Best, 2);
         output.WriteLine($"scalar on one thread {scalar:F2} GFLOP/s, {KernelIsa.Describe(KernelIsa.Best)} on two {best:F2} GFLOP/s; key {FmaPeak.Key(KernelIsa.Best, 2)}");
