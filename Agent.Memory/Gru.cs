@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 using AgentRnn.Core;
 using AgentRnn.Core.Kernels;
 
@@ -104,6 +102,7 @@ public sealed class Gru : RecurrentCore
         Span<float> gi = _gi.AsSpan(0, batch * gateRow);
         Span<float> gh = _gh.AsSpan(0, batch * gateRow);
         Span<float> previous = _h.AsSpan(0, batch * hidden);
+        IsaLevel isa = KernelIsa.Current;
         for (int l = 0; l < Layers; l++)
         {
             int hOffset = l * hidden;
@@ -127,7 +126,7 @@ public sealed class Gru : RecurrentCore
             _hiddenSide[l].Forward(previous, gh, batch);
             for (int b = 0; b < batch; b++)
             {
-                Cell(gi.Slice(b * gateRow, gateRow), gh.Slice(b * gateRow, gateRow), state.Slice(b * size + hOffset, hidden));
+                GateMath.Gru(isa, gi.Slice(b * gateRow, gateRow), gh.Slice(b * gateRow, gateRow), state.Slice(b * size + hOffset, hidden));
             }
         }
         int top = (Layers - 1) * hidden;
@@ -139,36 +138,4 @@ public sealed class Gru : RecurrentCore
 
     /// <summary>Row of gate <paramref name="gate"/> (0..2 = r, z, n) of hidden unit <paramref name="unit"/> in the packed weights.</summary>
     internal static int PackedRow(int gate, int unit) => unit / Width * (GateCount * Width) + gate * Width + unit % Width;
-
-    // gi and gh are one stream's (3·Hp) input- and hidden-side pre-activations in blocks [r×8, z×8, n×8]; h is (H), updated in place.
-    private static void Cell(ReadOnlySpan<float> gi, ReadOnlySpan<float> gh, Span<float> h)
-    {
-        int hidden = h.Length;
-        int full = hidden / Width * Width;
-        int block = 0;
-        for (int j = 0; j < full; j += Width, block += GateCount * Width)
-        {
-            Update(gi.Slice(block, GateCount * Width), gh.Slice(block, GateCount * Width), Vector256.Create<float>(h.Slice(j, Width))).CopyTo(h.Slice(j, Width));
-        }
-        if (full < hidden)
-        {
-            // The last block is partial: its padded rows are zero, so computing all lanes is harmless; only the real ones are stored.
-            int rest = hidden - full;
-            Span<float> lanes = stackalloc float[Width];
-            lanes.Clear();
-            h.Slice(full, rest).CopyTo(lanes);
-            Update(gi.Slice(block, GateCount * Width), gh.Slice(block, GateCount * Width), Vector256.Create<float>(lanes)).CopyTo(lanes);
-            lanes.Slice(0, rest).CopyTo(h.Slice(full, rest));
-        }
-    }
-
-    // r = σ(gi_r + gh_r); z = σ(gi_z + gh_z); n = tanh(gi_n + r·gh_n); h' = n + z·(h − n), ATen's form of (1 − z)·n + z·h.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Update(ReadOnlySpan<float> gi, ReadOnlySpan<float> gh, Vector256<float> h)
-    {
-        Vector256<float> r = GateMath.Sigmoid(Vector256.Create<float>(gi.Slice(0, Width)) + Vector256.Create<float>(gh.Slice(0, Width)));
-        Vector256<float> z = GateMath.Sigmoid(Vector256.Create<float>(gi.Slice(Width, Width)) + Vector256.Create<float>(gh.Slice(Width, Width)));
-        Vector256<float> n = GateMath.Tanh(Vector256.Create<float>(gi.Slice(2 * Width, Width)) + r * Vector256.Create<float>(gh.Slice(2 * Width, Width)));
-        return n + z * (h - n);
-    }
 }

@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 using AgentRnn.Core;
 using AgentRnn.Core.Kernels;
 
@@ -84,6 +82,7 @@ public sealed class Lstm : RecurrentCore
         int hidden = HiddenSize;
         int size = StateSize;
         int gateRow = GateCount * _padded;
+        IsaLevel isa = KernelIsa.Current;
         for (int l = 0; l < Layers; l++)
         {
             int layerInput = l == 0 ? InputSize : hidden;
@@ -102,7 +101,7 @@ public sealed class Lstm : RecurrentCore
             {
                 Span<float> h = state.Slice(b * size + hOffset, hidden);
                 Span<float> c = state.Slice(b * size + hOffset + hidden, hidden);
-                Cell(gates.Slice(b * gateRow, gateRow), h, c);
+                GateMath.Lstm(isa, gates.Slice(b * gateRow, gateRow), h, c);
             }
         }
         int top = 2 * (Layers - 1) * hidden;
@@ -114,43 +113,4 @@ public sealed class Lstm : RecurrentCore
 
     /// <summary>Row of gate <paramref name="gate"/> (0..3 = i, f, g, o) of hidden unit <paramref name="unit"/> in the packed weight.</summary>
     internal static int PackedRow(int gate, int unit) => unit / Width * (GateCount * Width) + gate * Width + unit % Width;
-
-    // gates is one stream's (4·Hp) pre-activations in blocks [i×8, f×8, g×8, o×8]; h and c are (H), updated in place.
-    private static void Cell(ReadOnlySpan<float> gates, Span<float> h, Span<float> c)
-    {
-        int hidden = h.Length;
-        int full = hidden / Width * Width;
-        int block = 0;
-        for (int j = 0; j < full; j += Width, block += GateCount * Width)
-        {
-            (Vector256<float> hNew, Vector256<float> cNew) = Update(gates.Slice(block, GateCount * Width), Vector256.Create<float>(c.Slice(j, Width)));
-            cNew.CopyTo(c.Slice(j, Width));
-            hNew.CopyTo(h.Slice(j, Width));
-        }
-        if (full < hidden)
-        {
-            // The last block is partial: its padded rows are zero, so computing all lanes is harmless; only the real ones are stored.
-            int rest = hidden - full;
-            Span<float> lanes = stackalloc float[Width];
-            lanes.Clear();
-            c.Slice(full, rest).CopyTo(lanes);
-            (Vector256<float> hNew, Vector256<float> cNew) = Update(gates.Slice(block, GateCount * Width), Vector256.Create<float>(lanes));
-            cNew.CopyTo(lanes);
-            lanes.Slice(0, rest).CopyTo(c.Slice(full, rest));
-            hNew.CopyTo(lanes);
-            lanes.Slice(0, rest).CopyTo(h.Slice(full, rest));
-        }
-    }
-
-    // c' = σ(f)·c + σ(i)·tanh(g); h' = σ(o)·tanh(c'), for 8 units at once; block is [i×8, f×8, g×8, o×8].
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (Vector256<float> H, Vector256<float> C) Update(ReadOnlySpan<float> block, Vector256<float> c)
-    {
-        Vector256<float> i = GateMath.Sigmoid(Vector256.Create<float>(block.Slice(0, Width)));
-        Vector256<float> f = GateMath.Sigmoid(Vector256.Create<float>(block.Slice(Width, Width)));
-        Vector256<float> g = GateMath.Tanh(Vector256.Create<float>(block.Slice(2 * Width, Width)));
-        Vector256<float> o = GateMath.Sigmoid(Vector256.Create<float>(block.Slice(3 * Width, Width)));
-        Vector256<float> cNew = f * c + i * g;
-        return (o * GateMath.Tanh(cNew), cNew);
-    }
 }

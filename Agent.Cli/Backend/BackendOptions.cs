@@ -53,14 +53,45 @@ internal sealed class BackendOptions
         {
             throw new AgentException($"--threads must be between 1 and {available} (this machine's processors), or 0 to choose; not {requested}");
         }
-        var scope = new ThreadsScope(KernelParallelism.MaxThreads);
-        KernelParallelism.MaxThreads = requested > 0 ? requested : decodesVideo ? 1 : available;
-        return scope;
+        return new ThreadsScope(requested > 0 ? requested : decodesVideo ? 1 : available);
     }
 
-    private sealed class ThreadsScope(int previous) : IDisposable
+    // Commands may run concurrently in one process (hosts, the tests): each scope saving and restoring "the previous"
+    // value let an inner one restore an outer one's setting after it ended. The value before the first open scope is
+    // restored when the last one closes.
+    private sealed class ThreadsScope : IDisposable
     {
-        public void Dispose() => KernelParallelism.MaxThreads = previous;
+        private static readonly object Gate = new();
+        private static int _open;
+        private static int _before;
+        private int _disposed;
+
+        public ThreadsScope(int threads)
+        {
+            lock (Gate)
+            {
+                if (_open++ == 0)
+                {
+                    _before = KernelParallelism.MaxThreads;
+                }
+                KernelParallelism.MaxThreads = threads;
+            }
+        }
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            {
+                return;
+            }
+            lock (Gate)
+            {
+                if (--_open == 0)
+                {
+                    KernelParallelism.MaxThreads = _before;
+                }
+            }
+        }
     }
 
     /// <summary>The parsed choice; a bad name, a missing runtime or device is a one-line error before any file is opened.</summary>

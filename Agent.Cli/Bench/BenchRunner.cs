@@ -31,7 +31,9 @@ public static class BenchRunner
         PolicyModel? policy = (model as PolicyBatchModel)?.Model;
         policy?.ResetTimes();
         var pipeline = new InferencePipeline(model, options);
+        TimeSpan cpuBefore = ProcessCpu();
         PipelineStats stats = await pipeline.RunAsync(sources, new CountingSink(), cancellationToken);
+        TimeSpan cpu = ProcessCpu() - cpuBefore;
         foreach (StreamEnd end in stats.Ends)
         {
             if (end.Error is not null)
@@ -70,6 +72,7 @@ public static class BenchRunner
             Streams = sources.Count,
             Frames = stats.Frames,
             Wall = stats.Wall,
+            Cpu = cpu,
             MeanBatch = stats.MeanBatch,
             Stages = stages,
             LatencyP50Ms = stats.Latency.PercentileMs(0.50),
@@ -80,11 +83,19 @@ public static class BenchRunner
             ProcessThreads = process.Threads.Count,
             AllocatedBytes = stats.AllocatedBytes,
             FlopsPerFrame = policy?.FlopsPerFrame ?? 0,
+            PeakGflops = policy is null ? 0 : FmaPeak.Gflops(KernelIsa.Current, KernelParallelism.MaxThreads),
+            PeakIsa = policy is null ? "" : KernelIsa.Describe(KernelIsa.Current),
         };
     }
 
     /// <summary>Splits <paramref name="total"/> frames over <paramref name="streams"/> streams as evenly as possible.</summary>
     public static long FramesForStream(long total, int streams, int stream) => total / streams + (stream < total % streams ? 1 : 0);
+
+    private static TimeSpan ProcessCpu()
+    {
+        using Process process = Process.GetCurrentProcess();
+        return process.TotalProcessorTime;
+    }
 
     private static TimeSpan Sum(IEnumerable<TimeSpan> times) => times.Aggregate(TimeSpan.Zero, (a, b) => a + b);
 }

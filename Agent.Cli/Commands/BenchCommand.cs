@@ -1,5 +1,6 @@
 using System.CommandLine;
 using AgentRnn.Core;
+using AgentRnn.Core.Kernels;
 using AgentRnn.Host.Accelerated;
 using AgentRnn.Host.Bench;
 using AgentRnn.Host.Models;
@@ -30,12 +31,19 @@ internal static class BenchCommand
         var modelOnly = new Option<bool>("--model-only") { Description = "Ready frames from memory: measure encoder + memory + policy alone" };
         var gray = LabelCommand.GrayOptions();
         gray.Gray.Description = "With a video --source: " + LabelCommand.GrayDescription;
+        var precision = new Option<string>("--precision")
+        {
+            Description = "Weights of the fully connected layers (the encoder's linear layer, the recurrent cores, the heads) on the CPU: "
+                + "fp32, or bf16 (bfloat16 weights widened to float32 in registers; opt-in, tolerance in BENCHMARKS.md)",
+            DefaultValueFactory = _ => "fp32",
+        };
+        precision.AcceptOnlyFromAmong("fp32", "bf16");
         var json = new Option<bool>("--json") { Description = "End stdout with one JSON object: fps, streams, frames, stages, latency_ms {p50, p99}, peak_mb, threads" };
         var command = new Command("bench",
             "Measure frames per second through the pipeline (source → preprocess → model → sink): overall and per stage, " +
             "per-frame latency p50/p99, peak memory, threads")
         {
-            source, model, streams, frames, modelOnly, gray.Gray, gray.ExactGray, json,
+            source, model, streams, frames, modelOnly, gray.Gray, gray.ExactGray, precision, json,
         };
         var backend = new BackendOptions();
         backend.AddTo(command);
@@ -59,14 +67,23 @@ internal static class BenchCommand
                 throw new AgentException("--gray and --exact-gray apply to a video --source; the synthetic source renders its frames");
             }
             string? modelPath = result.GetValue(model);
-            PolicyModel policyModel = ModelFactory.Open(modelPath);
+            WeightPrecision weights = result.GetValue(precision) == "bf16" ? WeightPrecision.BFloat16 : WeightPrecision.Float32;
+            if (weights != WeightPrecision.Float32 && !choice.IsCpu)
+            {
+                throw new AgentException($"--precision bf16 applies to the CPU backend, not --backend {choice}");
+            }
+            PolicyModel policyModel;
+            using (LinearPrecision.Use(weights))
+            {
+                policyModel = ModelFactory.Open(modelPath);
+            }
             PreprocessOptions preprocess = ModelFactory.Preprocess(policyModel);
             GrayConversion conversion = LabelCommand.ResolveGray(result, gray, policyModel);
             IBatchModel policy = ModelFactory.CreateBatchModel(policyModel, choice, streamCount);
             using IDisposable? device = policy as IDisposable;
             string modelName = (modelPath ?? ModelFactory.DefaultDescription) + (policy is DeviceBatchModel accelerated
                 ? $" on {choice} ({accelerated.Policy.Device.Name})"
-                : "");
+                : "") + (weights == WeightPrecision.BFloat16 ? ", bf16 fully connected weights" : "");
             bool memory = result.GetValue(modelOnly);
 
             // A short warm-up so the report measures steady state, not JIT compilation.

@@ -80,7 +80,7 @@ public sealed unsafe partial class Conv2d
             Gemm = new GemmCore.Job
             {
                 K = PatchSize, N = OutChannels, B = weights.Data, Bias = weights.Bias, C = y, Ldc = OutChannels, Lda = PatchSize,
-                Accumulate = (fusion & Fusion.AddToOutput) != 0, Relu = (fusion & Fusion.ReluOutput) != 0, Fma = KernelIsa.UseFma,
+                Accumulate = (fusion & Fusion.AddToOutput) != 0, Relu = (fusion & Fusion.ReluOutput) != 0, Isa = KernelIsa.Current,
             },
         };
     }
@@ -144,7 +144,7 @@ public sealed unsafe partial class Conv2d
         float* band = job.Scratch + (nint)slot * job.SlotFloats;
         for (int c = 0; c < job.C; c++)
         {
-            ConvertFrames(job.Frames + (((nint)n * job.C + c) * job.H + iy0) * job.W, band + (nint)c * bandH * job.W, bandH * job.W);
+            ConvertFrames(job.Gemm.Isa, job.Frames + (((nint)n * job.C + c) * job.H + iy0) * job.W, band + (nint)c * bandH * job.W, bandH * job.W);
         }
         int segments = job.C * job.KH;
         int* offsets = stackalloc int[segments];
@@ -167,10 +167,11 @@ public sealed unsafe partial class Conv2d
         ref readonly GemmCore.Job g = ref job.Gemm;
         nint panelStride = (nint)g.K * MicroKernel.Cols;
         int panels = PackedPanels.PanelCount(g.N);
-        for (int q = 0; q < panels; q++)
+        int step = MicroKernel.TilePanels(g.Isa);
+        for (int q = 0; q < panels; q += step)
         {
             int col = q * MicroKernel.Cols;
-            int cols = Math.Min(MicroKernel.Cols, g.N - col);
+            int cols = Math.Min(step * MicroKernel.Cols, g.N - col);
             for (int i = r0; i < r0 + rows; i += MicroKernel.Rows)
             {
                 int count = Math.Min(MicroKernel.Rows, r0 + rows - i);
@@ -182,7 +183,7 @@ public sealed unsafe partial class Conv2d
                     int oy = p / job.OW;
                     origins[r] = input + n * image + oy * job.Stride * rowStep + (p - oy * job.OW) * pixelStep;
                 }
-                MicroKernel.SegmentTile(g.Fma, origins, count, offsets, segments, length, g.B + q * panelStride, g.C + (nint)i * g.Ldc + col, g.Ldc, cols, g.Bias + col, g.Accumulate, g.Relu);
+                MicroKernel.SegmentTile(g.Isa, origins, count, offsets, segments, length, g.B + q * panelStride, panelStride, g.C + (nint)i * g.Ldc + col, g.Ldc, cols, g.Bias + col, g.Accumulate, g.Relu);
             }
         }
     }
@@ -265,7 +266,7 @@ public sealed unsafe partial class Conv2d
                     {
                         if (j.Frames != null)
                         {
-                            ConvertFrames(j.Frames + row + ix0, d, j.KW);
+                            ConvertFrames(j.Gemm.Isa, j.Frames + row + ix0, d, j.KW);
                         }
                         else
                         {
@@ -297,16 +298,26 @@ public sealed unsafe partial class Conv2d
         }
     }
 
+    // to[i] = from[i] / 255 for i < count, at the thread's vector width (the scalar tail and level round the same).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ConvertFrames(byte* from, float* to, int count)
+    private static void ConvertFrames(IsaLevel isa, byte* from, float* to, int count)
     {
         int i = 0;
-        if (Avx2.IsSupported)
+        if (isa >= IsaLevel.Vector256 && Avx2.IsSupported)
         {
             Vector256<float> scale = Vector256.Create(FrameScale);
             for (; i + 8 <= count; i += 8)
             {
-                Avx.Store(to + i, Avx.Multiply(Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(from + i)), scale));
+                Vector256.Store(Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(from + i)) * scale, to + i);
+            }
+        }
+        else if (isa >= IsaLevel.Vector128)
+        {
+            Vector128<float> scale = Vector128.Create(FrameScale);
+            for (; i + 4 <= count; i += 4)
+            {
+                Vector128<uint> wide = Vector128.WidenLower(Vector128.WidenLower(Vector128.CreateScalar(*(uint*)(from + i)).AsByte()));
+                Vector128.Store(Vector128.ConvertToSingle(wide) * scale, to + i);
             }
         }
         for (; i < count; i++)

@@ -5,7 +5,7 @@ namespace AgentRnn.Core.Kernels;
 
 /// <summary>
 /// General matrix multiply on row-major float32 matrices. B is packed per call into 16-column panels for the
-/// register-blocked Vector256 FMA micro-kernel (a Vector128 kernel where FMA is missing); layers that multiply by the
+/// register-blocked micro-kernels of the CPU's vector width (<see cref="KernelIsa"/>); layers that multiply by the
 /// same weights every call (<see cref="Linear"/>, <see cref="Conv2d"/>) pack once at construction instead.
 /// Large products spread over the kernel threads. Thread-safe: no shared mutable state.
 /// </summary>

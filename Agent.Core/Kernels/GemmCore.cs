@@ -14,7 +14,11 @@ internal static unsafe class GemmCore
     // Reduction slice length: a (MaxDepth, 16) slice of a B panel is 48 KB.
     internal const int MaxDepth = 768;
 
-    // A zero bias for the slices after the first.
+    // Each thread's buffer for widened bfloat16 slices: allocated on its first bfloat16 multiplication, then reused.
+    [ThreadStatic]
+    private static float[]? t_widened;
+
+    // A zero bias for the slices after the first: one tile's width.
     private static readonly float* Zeros = AllocateZeros();
 
     /// <summary>One multiplication, kept on the caller's stack while the pool runs it.</summary>
@@ -26,19 +30,23 @@ internal static unsafe class GemmCore
         public int K;
         public int N;
         public float* B;
+        public ushort* Half;       // bfloat16 panels instead of B, or null
         public float* Bias;
         public float* C;
         public nint Ldc;
         public bool Accumulate;
         public bool Relu;
-        public bool Fma;
+        public IsaLevel Isa;
         public int RowsPerItem;
         public int PanelsPerItem;
         public int ColumnItems;
     }
 
-    /// <summary>C(m, n) [+]= A(m, k) · B + bias (then ReLU), split over threads when large.</summary>
-    internal static void Run(float* a, nint lda, int m, int k, int n, float* b, float* bias, float* c, nint ldc, bool accumulate, bool relu)
+    /// <summary>
+    /// C(m, n) [+]= A(m, k) · B + bias (then ReLU), split over threads when large. B is float32 panels b, or bfloat16
+    /// panels <paramref name="half"/> when b is null.
+    /// </summary>
+    internal static void Run(float* a, nint lda, int m, int k, int n, float* b, float* bias, float* c, nint ldc, bool accumulate, bool relu, ushort* half = null)
     {
         if (m <= 0 || n <= 0)
         {
@@ -46,8 +54,8 @@ internal static unsafe class GemmCore
         }
         Job job = new()
         {
-            A = a, Lda = lda, M = m, K = k, N = n, B = b, Bias = bias, C = c, Ldc = ldc,
-            Accumulate = accumulate, Relu = relu, Fma = KernelIsa.UseFma,
+            A = a, Lda = lda, M = m, K = k, N = n, B = b, Half = half, Bias = bias, C = c, Ldc = ldc,
+            Accumulate = accumulate, Relu = relu, Isa = KernelIsa.Current,
         };
         int panels = PackedPanels.PanelCount(n);
         int rowBlocks = (m + MicroKernel.Rows - 1) / MicroKernel.Rows;
@@ -81,13 +89,22 @@ internal static unsafe class GemmCore
             for (int q = q0; q < q1; q += MicroKernel.RowPanels)
             {
                 int col = q * MicroKernel.Cols;
-                MicroKernel.Row(job.Fma, job.A + r0 * job.Lda, job.B + q * panelStride, panelStride, job.K, job.C + r0 * job.Ldc + col, Math.Min(end - col, MicroKernel.Cols * MicroKernel.RowPanels), job.Bias + col, job.Accumulate, job.Relu);
+                int cols = Math.Min(end - col, MicroKernel.Cols * MicroKernel.RowPanels);
+                if (job.Half != null)
+                {
+                    MicroKernel.RowHalf(job.Isa, job.A + r0 * job.Lda, job.Half + q * panelStride, panelStride, job.K, job.C + r0 * job.Ldc + col, cols, job.Bias + col, job.Accumulate, job.Relu);
+                }
+                else
+                {
+                    MicroKernel.Row(job.Isa, job.A + r0 * job.Lda, job.B + q * panelStride, panelStride, job.K, job.C + r0 * job.Ldc + col, cols, job.Bias + col, job.Accumulate, job.Relu);
+                }
             }
             return;
         }
         // Long reductions go in slices of at most MaxDepth, panel by panel, so one slice of a B panel stays in L1/L2
         // while every row block of the item passes over it (B is then read from memory once per item, not once per
         // six rows). The bias joins the first slice and the ReLU the last.
+        int step = MicroKernel.TilePanels(job.Isa);
         int slices = (job.K + MaxDepth - 1) / MaxDepth;
         int depth = (job.K + slices - 1) / slices;
         for (int p0 = 0; p0 < job.K; p0 += depth)
@@ -95,23 +112,44 @@ internal static unsafe class GemmCore
             int kc = Math.Min(depth, job.K - p0);
             bool first = p0 == 0;
             bool relu = job.Relu && p0 + kc == job.K;
-            for (int q = q0; q < q1; q++)
+            for (int q = q0; q < q1; q += step)
             {
                 int col = q * MicroKernel.Cols;
                 float* b = job.B + q * panelStride + (nint)p0 * MicroKernel.Cols;
+                nint stride = panelStride;
+                if (job.Half != null)
+                {
+                    // bfloat16 panels are widened once per slice into this thread's buffer and shared by every row block.
+                    b = Widened(job.Half + q * panelStride + (nint)p0 * MicroKernel.Cols, panelStride, Math.Min(step, q1 - q), kc);
+                    stride = (nint)kc * MicroKernel.Cols;
+                }
                 float* bias = first ? job.Bias + col : Zeros;
+                int cols = Math.Min(end, Math.Min(q + step, q1) * MicroKernel.Cols) - col;
                 for (int i = r0; i < r1; i += MicroKernel.Rows)
                 {
-                    MicroKernel.Tile(job.Fma, job.A + i * job.Lda + p0, job.Lda, Math.Min(MicroKernel.Rows, r1 - i), b, kc, job.C + i * job.Ldc + col, job.Ldc, Math.Min(end - col, MicroKernel.Cols), bias, !first || job.Accumulate, relu);
+                    MicroKernel.Tile(job.Isa, job.A + i * job.Lda + p0, job.Lda, Math.Min(MicroKernel.Rows, r1 - i), b, stride, kc, job.C + i * job.Ldc + col, job.Ldc, cols, bias, !first || job.Accumulate, relu);
                 }
             }
         }
     }
 
+    // panels × (kc, 16) bfloat16 slices (panel j at half + j·panelStride) as float32 in this thread's buffer, panel j at j·kc·16.
+    private static float* Widened(ushort* half, nint panelStride, int panels, int kc)
+    {
+        float[] buffer = t_widened ??= GC.AllocateArray<float>(MaxDepth * MicroKernel.Cols * MicroKernel.RowPanels, pinned: true);
+        float* to = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
+        for (int j = 0; j < panels; j++)
+        {
+            BFloat16.Widen(half + j * panelStride, to + (nint)j * kc * MicroKernel.Cols, kc * MicroKernel.Cols);
+        }
+        return to;
+    }
+
     private static float* AllocateZeros()
     {
-        void* zeros = NativeMemory.AlignedAlloc(MicroKernel.Cols * sizeof(float), 32);
-        NativeMemory.Clear(zeros, MicroKernel.Cols * sizeof(float));
+        const int bytes = MicroKernel.Cols * MicroKernel.RowPanels * sizeof(float);
+        void* zeros = NativeMemory.AlignedAlloc(bytes, 64);
+        NativeMemory.Clear(zeros, bytes);
         return (float*)zeros;
     }
 

@@ -10,8 +10,17 @@ public sealed unsafe class Linear
 {
     private readonly PackedPanels _weight; // Wᵀ (in, out) in 16-column panels, bias padded
 
-    /// <summary>weight is (outFeatures, inFeatures) row-major; bias is (outFeatures) or empty for none.</summary>
+    /// <summary>
+    /// weight is (outFeatures, inFeatures) row-major; bias is (outFeatures) or empty for none. The weights are stored at
+    /// <see cref="LinearPrecision.Current"/> (float32 unless the constructing thread chose otherwise).
+    /// </summary>
     public Linear(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int outFeatures, int inFeatures)
+        : this(weight, bias, outFeatures, inFeatures, LinearPrecision.Current)
+    {
+    }
+
+    /// <summary>As the other constructor, with the weights stored at <paramref name="precision"/>.</summary>
+    public Linear(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int outFeatures, int inFeatures, WeightPrecision precision)
     {
         if (outFeatures <= 0 || inFeatures <= 0 || weight.Length != (long)outFeatures * inFeatures)
         {
@@ -23,8 +32,11 @@ public sealed unsafe class Linear
         }
         OutFeatures = outFeatures;
         InFeatures = inFeatures;
-        _weight = PackedPanels.FromTransposed(weight, bias, outFeatures, inFeatures);
+        _weight = PackedPanels.FromTransposed(weight, bias, outFeatures, inFeatures, precision);
     }
+
+    /// <summary>How the weights are stored.</summary>
+    public WeightPrecision Precision => _weight.Precision;
 
     /// <summary>Output width.</summary>
     public int OutFeatures { get; }
@@ -42,7 +54,7 @@ public sealed unsafe class Linear
         fixed (float* px = x)
         fixed (float* py = y)
         {
-            GemmCore.Run(px, InFeatures, batch, InFeatures, OutFeatures, _weight.Data, _weight.Bias, py, OutFeatures, accumulate: false, relu: activation == Activation.ReLU);
+            GemmCore.Run(px, InFeatures, batch, InFeatures, OutFeatures, _weight.Data, _weight.Bias, py, OutFeatures, accumulate: false, relu: activation == Activation.ReLU, _weight.Half);
         }
         if (activation is not (Activation.None or Activation.ReLU))
         {

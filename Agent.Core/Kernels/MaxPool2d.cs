@@ -6,7 +6,8 @@ namespace AgentRnn.Core.Kernels;
 /// <summary>
 /// 2-D max pooling as PyTorch's nn.MaxPool2d (dilation 1, ceil_mode false): padded cells count as −∞,
 /// so they never win the max.
-/// The NHWC pass spreads output rows over the kernel threads when large enough.
+/// The NHWC pass spreads output rows over the kernel threads when large enough, at the thread's <see cref="KernelIsa"/>
+/// width (a maximum is exact, so every width gives the same floats).
 /// Thread-safety: immutable; Forward may be called concurrently.
 /// </summary>
 public sealed class MaxPool2d
@@ -98,7 +99,7 @@ public sealed class MaxPool2d
             var job = new Job
             {
                 X = px, Y = py, Channels = channels, H = height, W = width, OH = oh, OW = ow,
-                Kernel = Kernel, Stride = Stride, Padding = Padding,
+                Kernel = Kernel, Stride = Stride, Padding = Padding, Isa = KernelIsa.Current,
             };
             if (batch == 0)
             {
@@ -120,6 +121,7 @@ public sealed class MaxPool2d
         public float* X;
         public float* Y;
         public int Channels, H, W, OH, OW, Kernel, Stride, Padding, Rows, RowsPerItem;
+        public IsaLevel Isa;
     }
 
     // Output rows [item·RowsPerItem, …) of all batch·oh rows, in (n, oy) order.
@@ -128,7 +130,6 @@ public sealed class MaxPool2d
     {
         ref Job j = ref *(Job*)state;
         int c = j.Channels;
-        int vectorEnd = c - c % Vector256<float>.Count;
         int first = item * j.RowsPerItem;
         int end = Math.Min(first + j.RowsPerItem, j.Rows);
         for (int row = first; row < end; row++)
@@ -151,9 +152,19 @@ public sealed class MaxPool2d
                     {
                         float* cell = image + ((nint)iy * j.W + ix) * c;
                         int k = 0;
-                        for (; k < vectorEnd; k += Vector256<float>.Count)
+                        if (j.Isa >= IsaLevel.Vector256)
                         {
-                            Vector256.Store(Vector256.Max(Vector256.Load(o + k), Vector256.Load(cell + k)), o + k);
+                            for (; k + Vector256<float>.Count <= c; k += Vector256<float>.Count)
+                            {
+                                Vector256.Store(Vector256.Max(Vector256.Load(o + k), Vector256.Load(cell + k)), o + k);
+                            }
+                        }
+                        else if (j.Isa == IsaLevel.Vector128)
+                        {
+                            for (; k + Vector128<float>.Count <= c; k += Vector128<float>.Count)
+                            {
+                                Vector128.Store(Vector128.Max(Vector128.Load(o + k), Vector128.Load(cell + k)), o + k);
+                            }
                         }
                         for (; k < c; k++)
                         {

@@ -35,6 +35,21 @@ internal static class LayerProbe
         MeasureKernel(48, 32, 256, seconds);
         MeasureKernel(400, 32, 256, seconds);
         Measure("conv1 uint8 4x84x84 -> 32x20x20", 2.0 * batch * 400 * 32 * 256, seconds, () => conv1.ForwardNhwc(frames, a1, batch, 84, 84, Fusion.ReluOutput, scratch));
+        float[] floatNchw = frames.Select(v => v / 255f).ToArray();
+        float[] floatNhwc = new float[floatNchw.Length];
+        for (int n = 0; n < batch; n++)
+        {
+            for (int c = 0; c < 4; c++)
+            {
+                for (int p = 0; p < 84 * 84; p++)
+                {
+                    floatNhwc[(n * 84 * 84 + p) * 4 + c] = floatNchw[(n * 4 + c) * 84 * 84 + p];
+                }
+            }
+        }
+        // The same convolution on float input read in place: 32 segments of 8 floats per receptive field (NCHW) or 8 of 32 (NHWC).
+        Measure("conv1 float NCHW in place", 2.0 * batch * 400 * 32 * 256, seconds, () => conv1.ForwardNhwc(floatNchw, Layout.Nchw, a1, batch, 84, 84, Fusion.ReluOutput, scratch));
+        Measure("conv1 float NHWC in place", 2.0 * batch * 400 * 32 * 256, seconds, () => conv1.ForwardNhwc(floatNhwc, Layout.Nhwc, a1, batch, 84, 84, Fusion.ReluOutput, scratch));
         Measure("conv2 32x20x20 -> 64x9x9", 2.0 * batch * 81 * 64 * 512, seconds, () => conv2.ForwardNhwc(a1, Layout.Nhwc, a2, batch, 20, 20, Fusion.ReluOutput, scratch));
         Measure("conv3 64x9x9 -> 64x7x7", 2.0 * batch * 49 * 64 * 576, seconds, () => conv3.ForwardNhwc(a2, Layout.Nhwc, a3, batch, 9, 9, Fusion.ReluOutput, scratch));
         Measure("linear 3136 -> 512", 2.0 * batch * 512 * 3136, seconds, () => linear.Forward(a3, features, batch, Activation.ReLU));

@@ -43,11 +43,14 @@ public class ConvInPlaceTests(ITestOutputHelper output)
         float[] raw = frames.Select(b => (float)b).ToArray();
         Compare.Within(Reference(conv, 1, raw, batch, h, w, scale: 1 / 255.0, relu: true), fromFrames, Tolerance, output, "uint8 frames");
 
-        using (KernelIsa.ForcePortable())
+        foreach (IsaLevel level in new[] { IsaLevel.Scalar, IsaLevel.Vector128, IsaLevel.Vector256, IsaLevel.Vector512 })
         {
-            var portable = new float[nchw.Length];
-            conv.ForwardNhwc(frames, portable, batch, h, w, Fusion.ReluOutput, scratch);
-            Compare.Within(Reference(conv, 1, raw, batch, h, w, scale: 1 / 255.0, relu: true), portable, Tolerance, output, "uint8 frames, portable");
+            using KernelIsa.Scope scope = KernelIsa.Force(level);
+            var forced = new float[nchw.Length];
+            conv.ForwardNhwc(frames, forced, batch, h, w, Fusion.ReluOutput, scratch);
+            Compare.Within(Reference(conv, 1, raw, batch, h, w, scale: 1 / 255.0, relu: true), forced, Tolerance, output, $"uint8 frames, {level}");
+            conv.ForwardNhwc(ToNhwc(x, batch, cin, h, w), Layout.Nhwc, forced, batch, h, w, Fusion.None, scratch);
+            Compare.Within(Reference(conv, 1, x, batch, h, w, scale: 1, relu: false), forced, Tolerance, output, $"NHWC float, {level}");
         }
     }
 

@@ -73,23 +73,31 @@ public sealed unsafe class KernelParallelismTests
         Assert.All(slots, s => Assert.InRange(s, 0, KernelParallelism.Available - 1));
     }
 
-    [Fact]
-    public void Gemm_OneThreadAndEveryThread_GiveTheSameBits()
+    [Theory]
+    [InlineData(IsaLevel.Scalar, 96)]
+    [InlineData(IsaLevel.Vector128, 96)]
+    [InlineData(IsaLevel.Vector256, 96)]
+    [InlineData(IsaLevel.Vector512, 96)]
+    [InlineData(IsaLevel.Vector256, 1)]
+    [InlineData(IsaLevel.Vector512, 1)]
+    public void Linear_OneThreadAndEveryThread_GiveTheSameBits(IsaLevel level, int m)
     {
         // Work is split into items by shape, not by the thread count, so the limit changes who computes, not what.
-        const int M = 96, N = 200, K = 300;
+        const int N = 200, K = 900;
         var random = new Random(5);
-        float[] a = Enumerable.Range(0, M * K).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+        float[] a = Enumerable.Range(0, m * K).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
         float[] b = Enumerable.Range(0, N * K).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
-        var all = new float[M * N];
-        var one = new float[M * N];
+        var linear = new Linear(b, [], N, K);
+        var all = new float[m * N];
+        var one = new float[m * N];
         int previous = KernelParallelism.MaxThreads;
+        using KernelIsa.Scope scope = KernelIsa.Force(level);
         try
         {
             KernelParallelism.MaxThreads = KernelParallelism.Available;
-            Gemm.MultiplyTransposedB(a, b, all, M, N, K, accumulate: false);
+            linear.Forward(a, all, m);
             KernelParallelism.MaxThreads = 1;
-            Gemm.MultiplyTransposedB(a, b, one, M, N, K, accumulate: false);
+            linear.Forward(a, one, m);
         }
         finally
         {

@@ -53,9 +53,13 @@ public class MaxPool2dTests(ITestOutputHelper output)
                 }
             }
         }
-        var actual = new float[expected.Length];
-        pool.ForwardNhwc(nhwcIn, actual, batch, channels, h, w);
-        Compare.Within(expected, actual, 0f, output, $"max-pool NHWC {batch}x{h}x{w}x{channels}");
+        foreach (IsaLevel level in new[] { IsaLevel.Scalar, IsaLevel.Vector128, IsaLevel.Vector256, IsaLevel.Vector512 })
+        {
+            using KernelIsa.Scope scope = KernelIsa.Force(level);
+            var actual = new float[expected.Length];
+            pool.ForwardNhwc(nhwcIn, actual, batch, channels, h, w);
+            Compare.Within(expected, actual, 0f, output, $"max-pool NHWC {batch}x{h}x{w}x{channels} at {level}");
+        }
     }
 
     [Fact]
