@@ -3,8 +3,8 @@ using System.Diagnostics;
 namespace AgentRnn.Tests.Host.Label.Report;
 
 /// <summary>
-/// Debian's chromium, headless, offline and with a fresh profile per run: a screenshot or the DOM after the page's
-/// scripts ran. Every run is bounded: past its deadline the whole process tree is killed and the test fails.
+/// Debian's chromium, headless, offline and with a fresh profile per run: the DOM after the page's scripts ran, and
+/// a screenshot. Every run is bounded: past its deadline the whole process tree is killed and the test fails.
 /// </summary>
 internal static class HeadlessChromium
 {
@@ -15,12 +15,18 @@ internal static class HeadlessChromium
             .FirstOrDefault(File.Exists)
         ?? throw new InvalidOperationException("chromium is not installed; run: sudo apt-get install -y chromium (tools/ensure-test-deps.sh does it as root)");
 
-    /// <summary>Saves a <paramref name="width"/>×<paramref name="height"/> screenshot of <paramref name="page"/> as PNG.</summary>
-    public static Task ScreenshotAsync(string page, string png, int width, int height, TimeSpan timeout) =>
-        RunAsync([$"--screenshot={png}", $"--window-size={width},{height}", "--hide-scrollbars", "--force-device-scale-factor=1", Url(page)], timeout);
-
-    /// <summary>The page's DOM, serialised after its scripts ran.</summary>
-    public static Task<string> DumpDomAsync(string page, TimeSpan timeout) => RunAsync(["--dump-dom", Url(page)], timeout);
+    /// <summary>
+    /// Loads <paramref name="page"/> and returns its DOM as serialised after its scripts ran; with
+    /// <paramref name="screenshot"/>, also saves a <paramref name="width"/>×<paramref name="height"/> PNG of it (one
+    /// browser start for both).
+    /// </summary>
+    public static Task<string> RenderAsync(string page, TimeSpan timeout, string? screenshot = null, int width = 1280, int height = 1100)
+    {
+        string[] shot = screenshot is null
+            ? []
+            : [$"--screenshot={screenshot}", $"--window-size={width},{height}", "--hide-scrollbars", "--force-device-scale-factor=1"];
+        return RunAsync([.. shot, "--dump-dom", Url(page)], timeout);
+    }
 
     private static string Url(string path) => new Uri(Path.GetFullPath(path)).AbsoluteUri;
 

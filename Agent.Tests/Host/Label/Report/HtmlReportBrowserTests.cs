@@ -31,11 +31,9 @@ public sealed class HtmlReportBrowserTests(ITestOutputHelper output) : IDisposab
         string screenshot = Path.Combine(_directory, "short.png");
         var clock = Stopwatch.StartNew();
 
-        Task<string> dom = HeadlessChromium.DumpDomAsync(page, Deadline);
-        Task shot = HeadlessChromium.ScreenshotAsync(page, screenshot, 1280, 1100, Deadline);
-        await Task.WhenAll(dom, shot);
+        string html = await HeadlessChromium.RenderAsync(page, Deadline, screenshot, 1280, 1100);
+        TimeSpan browser = clock.Elapsed;
 
-        string html = await dom;
         Assert.Contains("data-drawn=\"true\"", html, StringComparison.Ordinal);
         Assert.Equal(report.Strip.Count, Count(html, "class=\"seg\""));
         Assert.Equal(report.Info.Classes.Count, Count(html, "class=\"legend-entry\""));
@@ -65,7 +63,7 @@ public sealed class HtmlReportBrowserTests(ITestOutputHelper output) : IDisposab
             }
         }
         double deviation = Math.Sqrt(squares / bitmap.Pixels.Length - Math.Pow(sum / bitmap.Pixels.Length, 2));
-        output.WriteLine($"chromium: {clock.Elapsed.TotalSeconds:F1} s; {report.Strip.Count} segments; screenshot {colours.Count} colours, " +
+        output.WriteLine($"chromium: {browser.TotalSeconds:F1} s; {report.Strip.Count} segments; screenshot {colours.Count} colours, " +
             $"luma deviation {deviation:F1}; pixels per class colour {string.Join(", ", perClass)}");
         Assert.True(colours.Count >= 50, $"{colours.Count} distinct colours: the page looks blank");
         Assert.True(deviation >= 10, $"luma deviation {deviation:F1}: the page looks blank");
@@ -79,7 +77,7 @@ public sealed class HtmlReportBrowserTests(ITestOutputHelper output) : IDisposab
         LabelReport report = ReportFixtures.Report(ReportFixtures.Timeline(200_000, 5), minSegment: 10);
         string page = Write(report, "long.html");
 
-        string html = await HeadlessChromium.DumpDomAsync(page, Deadline);
+        string html = await HeadlessChromium.RenderAsync(page, Deadline);
 
         Assert.Contains("data-drawn=\"true\"", html, StringComparison.Ordinal);
         Assert.Equal(report.Strip.Count, Count(html, "class=\"seg\""));
