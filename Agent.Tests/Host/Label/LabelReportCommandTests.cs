@@ -122,4 +122,24 @@ public sealed class LabelReportCommandTests(ITestOutputHelper output) : IDisposa
         Assert.Contains("--report", stdout, StringComparison.Ordinal);
         Assert.Contains("works offline", stdout, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Label_TruncatedVideoWithReport_ReportShowsTheFramesThatWereLabelled()
+    {
+        string whole = TestVideos.Write(_directory, "whole.avi", 60);
+        string broken = Path.Combine(_directory, "broken.avi");
+        byte[] bytes = File.ReadAllBytes(whole);
+        File.WriteAllBytes(broken, bytes[..(bytes.Length / 2)]);
+        string rows = Path.Combine(_directory, "broken.jsonl");
+        string html = Path.Combine(_directory, "broken.html");
+
+        var (code, _, stderr) = await AgentAsync("label", broken, "--model", SaveModel(), "--out", rows, "--report", html);
+
+        Assert.Equal(1, code);
+        Assert.Contains($"label: report written: {html}, {Path.ChangeExtension(html, ".png")}", stderr, StringComparison.Ordinal);
+        int labelled = File.ReadAllLines(rows).Length;
+        Assert.InRange(labelled, 1, 59);
+        using JsonDocument data = HtmlReportTests.Data(File.ReadAllText(html));
+        Assert.Equal(labelled, data.RootElement.GetProperty("frames").GetInt32());
+    }
 }

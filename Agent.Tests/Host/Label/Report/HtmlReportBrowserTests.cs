@@ -86,4 +86,18 @@ public sealed class HtmlReportBrowserTests(ITestOutputHelper output) : IDisposab
         Assert.Matches(new Regex("frames 0–\\d+ \\(\\d+, means\\)"), html);
         output.WriteLine($"{report.Frames:N0} frames as {report.Columns.Count} columns; strip of {report.Strip.Count} runs for {report.Segments.Count:N0} segments");
     }
+
+    [Fact]
+    public async Task Render_NoFrames_ChromiumDrawsTheEmptyTimeline()
+    {
+        // A video that breaks at its first frame still gets its report, and its script must not stop half-way.
+        LabelReport report = ReportFixtures.Report(new LabelTimeline(3, probabilities: true, value: true));
+
+        string html = await HeadlessChromium.RenderAsync(Write(report, "empty.html"), Deadline);
+
+        Assert.Contains("data-drawn=\"true\"", html, StringComparison.Ordinal);
+        Assert.Equal(0, Count(html, "class=\"seg\""));
+        Assert.Equal(3, Count(html, "class=\"legend-entry\""));
+        Assert.Contains("none labelled", html, StringComparison.Ordinal);
+    }
 }

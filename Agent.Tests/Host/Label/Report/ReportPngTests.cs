@@ -54,4 +54,16 @@ public sealed class ReportPngTests(ITestOutputHelper output)
         Assert.Equal(800, bitmap.Width);
         Assert.Equal(500, bitmap.Height);
     }
+
+    [Fact]
+    public void Render_NoFrames_AnEmptyChartRatherThanAnError()
+    {
+        // A video that breaks at its first frame still gets its report: axes and title, no series.
+        LabelReport report = ReportFixtures.Report(new LabelTimeline(3, probabilities: true, value: true));
+
+        using SKBitmap bitmap = SKBitmap.Decode(ReportPng.Render(report));
+
+        Assert.Equal(ReportPng.DefaultWidth, bitmap.Width);
+        Assert.All(ClassPixels(bitmap, 3), n => Assert.Equal(0, n));
+    }
 }
