@@ -18,10 +18,11 @@ internal static class ReportPng
     /// <summary>Default image height in pixels.</summary>
     public const int DefaultHeight = 900;
 
-    // Equal left and right padding on every plot keeps their data areas, and so their time axes, aligned.
+    // Equal left and right padding on every plot keeps their data areas, and so their time axes, aligned; the right
+    // padding holds the legend, sized to its longest entry (about 7.5 px a character at the legend's font size).
     private const float LeftPadding = 80;
-    private const float RightPadding = 330;
     private const int LegendChars = 24;
+    private const float LegendCharPixels = 7.5f;
 
     // ScottPlot's default family is whatever Skia lists first (DejaVu Serif on Debian); a sans face reads better at
     // tick-label sizes. fonts-dejavu-core is on every Debian image with fonts; the fallback keeps text drawn without it.
@@ -32,23 +33,25 @@ internal static class ReportPng
     {
         CultureInfo c = CultureInfo.InvariantCulture;
         TimelineColumns columns = report.Columns;
+        long total = Math.Max(1, report.Frames);
+        string[] legends = report.Info.Classes
+            .Select((name, k) => string.Create(c, $"{(name.Length > LegendChars ? name[..(LegendChars - 1)] + "…" : name)} ({100.0 * report.LabelCounts[k] / total:0.#}%)"))
+            .ToArray();
+        float right = report.HasProbabilities ? Math.Clamp(80 + LegendCharPixels * legends.Max(l => l.Length), 150, 340) : 40;
         double[] times = Enumerable.Range(0, columns.Count).Select(columns.Time).ToArray();
 
-        Plot probs = NewPlot(top: 70, bottom: 12);
+        Plot probs = NewPlot(right, top: 70, bottom: 12);
         probs.Title(string.Create(c, $"{Path.GetFileName(report.Info.Video)} · {report.Frames:N0} frames · {report.Duration:0.##} s\n{report.Info.Model}"));
         probs.Axes.Title.Label.FontSize = 15;
         probs.Axes.Bottom.TickLabelStyle.IsVisible = false;
         probs.Axes.Left.Label.Text = report.HasProbabilities ? "probability" : "score";
         probs.Axes.SetLimitsY(-0.03, 1.03);
-        long total = Math.Max(1, report.Frames);
         if (report.HasProbabilities)
         {
             for (int k = 0; k < report.Info.Classes.Count; k++)
             {
-                string name = report.Info.Classes[k];
-                string legend = string.Create(c, $"{(name.Length > LegendChars ? name[..(LegendChars - 1)] + "…" : name)} ({100.0 * report.LabelCounts[k] / total:0.#}%)");
                 AddSeries(probs, times, columns.Series(columns.ProbMean, k), columns.Series(columns.ProbMin, k),
-                    columns.Series(columns.ProbMax, k), columns.Exact, Color.FromHex(ReportPalette.Color(k)), legend);
+                    columns.Series(columns.ProbMax, k), columns.Exact, Color.FromHex(ReportPalette.Color(k)), legends[k]);
             }
             probs.ShowLegend(Edge.Right);
         }
@@ -60,7 +63,7 @@ internal static class ReportPng
         var plots = new List<(Plot Plot, float Share)> { (probs, 0.58f) };
         if (report.HasValue)
         {
-            Plot value = NewPlot(top: 8, bottom: 12);
+            Plot value = NewPlot(right, top: 8, bottom: 12);
             value.Axes.Bottom.TickLabelStyle.IsVisible = false;
             value.Axes.Left.Label.Text = "value";
             AddSeries(value, times, columns.ValueMean, columns.ValueMin, columns.ValueMax, columns.Exact, Color.FromHex("#1d2b4a"), null);
@@ -68,7 +71,7 @@ internal static class ReportPng
             plots.Add((value, 0.27f));
         }
 
-        Plot strip = NewPlot(top: 8, bottom: 56);
+        Plot strip = NewPlot(right, top: 8, bottom: 56);
         strip.Axes.Left.Label.Text = "label";
         strip.Axes.Left.TickLabelStyle.IsVisible = false;
         strip.Axes.Left.MajorTickStyle.Length = 0;
@@ -107,11 +110,11 @@ internal static class ReportPng
         return png.ToArray();
     }
 
-    private static Plot NewPlot(float top, float bottom)
+    private static Plot NewPlot(float right, float top, float bottom)
     {
         var plot = new Plot();
         plot.Font.Set(Sans);
-        plot.Layout.Fixed(new PixelPadding(LeftPadding, RightPadding, bottom, top));
+        plot.Layout.Fixed(new PixelPadding(LeftPadding, right, bottom, top));
         plot.Axes.Left.Label.FontSize = 13;
         plot.Axes.Bottom.Label.FontSize = 13;
         return plot;
