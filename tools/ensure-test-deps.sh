@@ -11,6 +11,10 @@ command -v python3 >/dev/null 2>&1 || need="$need python3"
 /usr/bin/python3 -c "import numpy" >/dev/null 2>&1 || need="$need python3-numpy"
 /usr/bin/python3 -c "import cv2" >/dev/null 2>&1 || need="$need python3-opencv"
 command -v ffmpeg >/dev/null 2>&1 || need="$need ffmpeg"
+# agent label --report: headless chromium draws the HTML report in a test; the PNG's text (ScottPlot on Skia) needs
+# a font under /usr/share/fonts.
+command -v chromium >/dev/null 2>&1 || need="$need chromium"
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need="$need fonts-dejavu-core"
 [ -z "$need" ] && exit 0
 cmd="apt-get install -y$need"
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then

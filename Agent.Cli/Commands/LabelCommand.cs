@@ -1,6 +1,7 @@
 using System.CommandLine;
 using AgentRnn.Host.Accelerated;
 using AgentRnn.Host.Labeling;
+using AgentRnn.Host.Labeling.Report;
 using AgentRnn.Host.Models;
 using AgentRnn.Host.Pipeline;
 using AgentRnn.Vision;
@@ -55,13 +56,18 @@ internal static class LabelCommand
                 "with several videos, a directory of <video name>.annotated.mp4",
         };
         var gray = GrayOptions();
+        var report = new Option<string?>("--report")
+        {
+            Description = "Write a report to look at: OUT.html, one self-contained page (works offline) with the probabilities, the value and " +
+                "the segment strip over time, and OUT.png beside it; with several videos, a directory of <video name>.report.html and .png",
+        };
         var command = new Command("label",
             "Label every decoded frame of recorded video. One row per frame in order: frame (0-based index), time (seconds, " +
             "from the video's timestamps), label, score (its probability). The LSTM state carries across the whole video; the " +
             "frame stack starts filled with the first frame. Rows are written as they go and finalised atomically; after a " +
             "break or Ctrl+C what was labelled is kept.")
         {
-            videos, model, output, outputDir, format, classes, classesFile, emit, segments, minSegment, annotate, gray.Gray, gray.ExactGray,
+            videos, model, output, outputDir, format, classes, classesFile, emit, segments, minSegment, annotate, gray.Gray, gray.ExactGray, report,
         };
         var backend = new BackendOptions();
         backend.AddTo(command);
@@ -71,11 +77,15 @@ internal static class LabelCommand
             using IDisposable threads = backend.ApplyThreads(result, decodesVideo: true);
             LabelRequest request = LabelRequestBuilder.Build(result.GetValue(videos)!, result.GetValue(output), result.GetValue(outputDir),
                 result.GetValue(format), result.GetValue(emit), result.GetValue(segments), result.GetValue(minSegment),
-                result.GetValue(annotate), result.GetValue(classes), result.GetValue(classesFile));
+                result.GetValue(annotate), result.GetValue(classes), result.GetValue(classesFile), result.GetValue(report));
             // Contradictory gray flags fail before the model is loaded.
             _ = LabelRequestBuilder.ResolveGray(result.GetValue(gray.Gray), result.GetValue(gray.ExactGray));
             PolicyModel policyModel = ModelFactory.Open(result.GetValue(model));
-            request = request with { Gray = ResolveGray(result, gray, policyModel) };
+            request = request with
+            {
+                Gray = ResolveGray(result, gray, policyModel),
+                ModelDescription = ModelSummary.Describe(result.GetValue(model)!, policyModel),
+            };
             PreprocessOptions preprocess = ModelFactory.Preprocess(policyModel);
             IBatchModel policy = ModelFactory.CreateBatchModel(policyModel, choice, Math.Max(request.Videos.Count, LabelRunner.SequenceSteps));
             using (policy as IDisposable)

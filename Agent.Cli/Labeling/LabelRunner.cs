@@ -7,7 +7,7 @@ namespace AgentRnn.Cli.Labeling;
 
 /// <summary>
 /// `agent label` after the command line is parsed: opens every output before decoding, labels all videos as parallel
-/// streams of one pipeline, finalises each output as its stream ends, then writes annotated copies.
+/// streams of one pipeline, finalises each output as its stream ends, then writes annotated copies and reports.
 /// </summary>
 internal static class LabelRunner
 {
@@ -32,6 +32,7 @@ internal static class LabelRunner
         var targets = new List<LabelTarget>();
         var sources = new List<VideoFrameSource>();
         var annotators = new Annotator?[request.Videos.Count];
+        LabelReports? reports = null;
         try
         {
             try
@@ -41,6 +42,7 @@ internal static class LabelRunner
                 {
                     targets.Add(CreateTarget(request, v, stdout, formatter, classes));
                 }
+                reports = LabelReports.Open(request, model.ActionCount);
                 for (int v = 0; v < request.Videos.Count; v++)
                 {
                     VideoFrameSource source = VideoFrameSource.Open(request.Videos[v], preprocess, gray: request.Gray ?? GrayConversion.CvtColor);
@@ -56,10 +58,11 @@ internal static class LabelRunner
                 // Nothing was labelled: leave no partial files behind.
                 targets.ForEach(t => t.Discard());
                 Array.ForEach(annotators, a => a?.Discard());
+                reports?.Discard();
                 throw;
             }
 
-            var sink = new LabelSink(targets);
+            IResultSink sink = reports.Wrap(new LabelSink(targets));
             var pipeline = new InferencePipeline(model, new PipelineOptions { MaxBatch = Math.Max(1, sources.Count), SequenceSteps = SequenceSteps });
             Task<PipelineStats> run = pipeline.RunAsync(sources, sink, cancellationToken);
             PipelineStats stats = showProgress ? await WithProgressAsync(run, pipeline, sources, stderr) : await run;
@@ -68,6 +71,11 @@ internal static class LabelRunner
             {
                 annotators[v]?.Write(targets[v].Annotations, classes, CancellationToken.None);
             }
+            IReadOnlyList<string> reported = reports.Write(request, sources, classes);
+            if (reported.Count > 0)
+            {
+                stderr.WriteLine($"label: report written: {string.Join(", ", reported)}");
+            }
             ReportEnds(stats, targets, stderr);
         }
         finally
@@ -75,6 +83,7 @@ internal static class LabelRunner
             targets.ForEach(t => t.Dispose());
             sources.ForEach(s => s.Dispose());
             Array.ForEach(annotators, a => a?.Dispose());
+            reports?.Dispose();
         }
     }
 

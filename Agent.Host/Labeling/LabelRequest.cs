@@ -38,4 +38,10 @@ internal sealed record LabelRequest
     /// leaves it to the model's declared conversion (PyTorch-exact cvtColor unless the model says otherwise).
     /// </summary>
     public Vision.GrayConversion? Gray { get; init; }
+
+    /// <summary>Report HTML file per video, or null (the PNG is beside it: <see cref="Report.ReportPaths.Png"/>); empty: none.</summary>
+    public IReadOnlyList<string?> Reports { get; init; } = [];
+
+    /// <summary>The model in one line, for the reports' header.</summary>
+    public string ModelDescription { get; init; } = "";
 }

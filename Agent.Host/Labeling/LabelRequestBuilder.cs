@@ -37,7 +37,7 @@ internal static class LabelRequestBuilder
 
     /// <summary>Validates the options and resolves every output path.</summary>
     public static LabelRequest Build(IReadOnlyList<string> videos, string? output, string? outputDir, string? format,
-        string? emit, string? segments, int? minSegment, string? annotate, string? classes, string? classesFile)
+        string? emit, string? segments, int? minSegment, string? annotate, string? classes, string? classesFile, string? report = null)
     {
         if (videos.Count == 0)
         {
@@ -64,9 +64,13 @@ internal static class LabelRequestBuilder
         {
             throw new AgentException($"--min-segment must be at least 1 frame, not {min}");
         }
-        if (minSegment is not null && segments is null)
+        if (minSegment is not null && segments is null && report is null)
         {
-            throw new AgentException("--min-segment needs --segments FILE.csv");
+            throw new AgentException("--min-segment needs --segments FILE.csv or --report OUT.html");
+        }
+        if (report is not null && !several && Path.GetExtension(report).ToLowerInvariant() is not (".html" or ".htm"))
+        {
+            throw new AgentException($"--report {report}: name the HTML file, e.g. {Path.ChangeExtension(report, ".html")} (the PNG is written beside it)");
         }
 
         LabelFormat labelFormat = ResolveFormat(output, format);
@@ -76,6 +80,7 @@ internal static class LabelRequestBuilder
         var rows = new string?[videos.Count];
         var segmentPaths = new string?[videos.Count];
         var annotatePaths = new string?[videos.Count];
+        var reportPaths = new string?[videos.Count];
         for (int v = 0; v < videos.Count; v++)
         {
             string stem = Path.GetFileNameWithoutExtension(videos[v]);
@@ -87,10 +92,12 @@ internal static class LabelRequestBuilder
             // With several videos, --segments and --annotate name directories, one file per video inside.
             segmentPaths[v] = segments is null ? null : several ? Path.Combine(segments, stem + ".segments.csv") : segments;
             annotatePaths[v] = annotate is null ? null : several ? Path.Combine(annotate, stem + ".annotated.mp4") : annotate;
+            reportPaths[v] = report is null ? null : several ? Path.Combine(report, stem + ".report.html") : report;
         }
 
         var used = new HashSet<string>(StringComparer.Ordinal);
-        foreach (string? path in rows.Concat(segmentPaths).Concat(annotatePaths))
+        IEnumerable<string?> reportFiles = reportPaths.OfType<string>().SelectMany(html => new[] { html, Report.ReportPaths.Png(html) });
+        foreach (string? path in rows.Concat(segmentPaths).Concat(annotatePaths).Concat(reportFiles))
         {
             if (path is not null && !used.Add(Path.GetFullPath(path)))
             {
@@ -115,6 +122,7 @@ internal static class LabelRequestBuilder
             Segments = segmentPaths,
             MinSegment = minSegment ?? 1,
             Annotate = annotatePaths,
+            Reports = reportPaths,
             Classes = classes,
             ClassesFile = classesFile,
         };

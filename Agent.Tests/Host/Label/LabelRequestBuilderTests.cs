@@ -7,8 +7,8 @@ public class LabelRequestBuilderTests
 {
     private static LabelRequest Build(string[] videos, string? output = null, string? outputDir = null, string? format = null,
         string? emit = null, string? segments = null, int? minSegment = null, string? annotate = null, string? classes = null,
-        string? classesFile = null) =>
-        LabelRequestBuilder.Build(videos, output, outputDir, format, emit, segments, minSegment, annotate, classes, classesFile);
+        string? classesFile = null, string? report = null) =>
+        LabelRequestBuilder.Build(videos, output, outputDir, format, emit, segments, minSegment, annotate, classes, classesFile, report);
 
     [Theory]
     [InlineData("--out and --out-dir are contradictory: give one", new[] { "a.mp4" }, "a.jsonl", "dir")]
@@ -42,7 +42,7 @@ public class LabelRequestBuilderTests
     [Fact]
     public void Build_MinSegmentWithoutSegments_Throws()
     {
-        Assert.Equal("--min-segment needs --segments FILE.csv", Assert.Throws<AgentException>(() => Build(["a.mp4"], minSegment: 5)).Message);
+        Assert.Equal("--min-segment needs --segments FILE.csv or --report OUT.html", Assert.Throws<AgentException>(() => Build(["a.mp4"], minSegment: 5)).Message);
     }
 
     [Fact]
@@ -73,5 +73,47 @@ public class LabelRequestBuilderTests
 
         Assert.Equal([null], request.Rows);
         Assert.Equal(LabelFormat.Jsonl, request.Format);
+    }
+
+    [Fact]
+    public void Build_ReportForOneVideo_TheHtmlPathAsGivenAndMinSegmentAllowed()
+    {
+        LabelRequest request = Build(["a.mp4"], "a.jsonl", report: "out/a.html", minSegment: 4);
+
+        Assert.Equal(["out/a.html"], request.Reports);
+        Assert.Equal(Path.Combine("out", "a.png"), AgentRnn.Host.Labeling.Report.ReportPaths.Png(request.Reports[0]!));
+        Assert.Equal(4, request.MinSegment);
+    }
+
+    [Fact]
+    public void Build_SeveralVideosWithReport_OneReportPerVideoInTheDirectory()
+    {
+        LabelRequest request = Build(["v/one.mp4", "w/two.avi"], outputDir: "out", report: "rep");
+
+        Assert.Equal([Path.Combine("rep", "one.report.html"), Path.Combine("rep", "two.report.html")], request.Reports);
+    }
+
+    [Fact]
+    public void Build_ReportNotHtml_ThrowsNamingTheHtmlPath()
+    {
+        var error = Assert.Throws<AgentException>(() => Build(["a.mp4"], report: "out/a.png"));
+
+        Assert.Equal("--report out/a.png: name the HTML file, e.g. out/a.html (the PNG is written beside it)", error.Message);
+    }
+
+    [Fact]
+    public void Build_ReportPngIsAnotherOutput_Throws()
+    {
+        var error = Assert.Throws<AgentException>(() => Build(["a.mp4"], annotate: "a.annotated.png", report: "a.annotated.html"));
+
+        Assert.Equal("a.annotated.png: named for two outputs", error.Message);
+    }
+
+    [Fact]
+    public void Build_ReportOverwritesInput_Throws()
+    {
+        var error = Assert.Throws<AgentException>(() => Build(["a.html"], report: "a.html"));
+
+        Assert.Equal("a.html: an output would overwrite the input video", error.Message);
     }
 }
