@@ -14,5 +14,6 @@ internal static class Commands
         yield return DevicesCommand.Create();
         yield return LabelCommand.Create();
         yield return BenchCommand.Create();
+        yield return TrainCommand.Create();
     }
 }
