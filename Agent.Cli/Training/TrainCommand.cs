@@ -7,7 +7,7 @@ using AgentRnn.Host.Env;
 using AgentRnn.Host.IO;
 using AgentRnn.Host.Models;
 using AgentRnn.Host.Training;
-using AgentRnn.Memory;
+using AgentRnn.Core.Recurrent;
 
 namespace AgentRnn.Cli;
 

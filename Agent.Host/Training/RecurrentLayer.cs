@@ -1,6 +1,6 @@
 using System.Numerics.Tensors;
 using AgentRnn.Core.Kernels;
-using AgentRnn.Memory;
+using AgentRnn.Core.Recurrent;
 
 namespace AgentRnn.Host.Training;
 

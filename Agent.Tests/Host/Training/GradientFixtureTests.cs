@@ -3,7 +3,7 @@ using AgentRnn.Core.Kernels;
 using AgentRnn.Core.SafeTensors;
 using AgentRnn.Host.Models;
 using AgentRnn.Host.Training;
-using AgentRnn.Memory;
+using AgentRnn.Core.Recurrent;
 using Xunit.Abstractions;
 
 namespace AgentRnn.Tests.Host.Training;
