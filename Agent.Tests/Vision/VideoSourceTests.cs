@@ -5,7 +5,17 @@ using Xunit.Abstractions;
 namespace AgentRnn.Tests.Vision;
 
 /// <summary>The system-FFmpeg decoder (the default where it loads).</summary>
-public sealed class VideoSourceSystemFfmpegTests(ITestOutputHelper output) : VideoSourceTests(output, VideoDecoder.SystemFfmpeg);
+public sealed class VideoSourceSystemFfmpegTests(ITestOutputHelper output) : VideoSourceTests(output, VideoDecoder.SystemFfmpeg)
+{
+    [Fact]
+    public void SystemFfmpeg_LoadsDebian12Ffmpeg51()
+    {
+        // .ci/run and the test dependencies install Debian's ffmpeg, which brings libavformat59 and its siblings.
+        (bool available, string? reason) = VideoSource.SystemFfmpeg;
+        Assert.True(available, reason);
+        Assert.Null(reason);
+    }
+}
 
 /// <summary>The OpenCvSharp fallback (other platforms, or no system FFmpeg), forced.</summary>
 public sealed class VideoSourceOpenCvSharpTests(ITestOutputHelper output) : VideoSourceTests(output, VideoDecoder.OpenCvSharp);
