@@ -7,7 +7,8 @@ namespace AgentRnn.Benchmarks;
 /// <summary>
 /// `layers --batch B --seconds S`: each NatureCNN layer alone, reporting GFLOP/s over wall time and over this process's
 /// CPU time (the second shows kernel efficiency on a machine shared with other work; run with DOTNET_PROCESSOR_COUNT=1
-/// for a single-thread figure).
+/// for a single-thread figure), and over the fastest single call (the one the scheduler did not interrupt).
+/// `layers --gemm "m,n,k;m,n,k" --seconds S` times only the micro-kernel on cache-resident operands at those shapes.
 /// </summary>
 internal static class LayerProbe
 {
