@@ -155,7 +155,7 @@ internal static class TrainCommand
 
             var points = new List<TrainingPlot.Point>();
             using var csv = new StreamWriter(csvPath + ".partial");
-            csv.WriteLine("update,global_step,seconds,steps_per_second,episodic_return,episodes,policy_loss,value_loss,entropy,approx_kl,clipfrac,explained_variance,learning_rate");
+            csv.WriteLine("update,global_step,seconds,steps_per_second,episodic_return,episodes,policy_loss,value_loss,entropy,approx_kl,clipfrac,explained_variance,learning_rate,rollout_seconds,learn_seconds");
             string title = $"agent train ppo · {ModelConfig.CellName(config.Cell)} {config.HiddenSize} · {address}";
             void Checkpoint()
             {
@@ -171,13 +171,13 @@ internal static class TrainCommand
                 {
                     CultureInfo c = CultureInfo.InvariantCulture;
                     csv.WriteLine(string.Create(c,
-                        $"{s.Update},{s.GlobalStep},{s.Seconds:0.###},{s.StepsPerSecond:0.#},{(double.IsNaN(s.EpisodicReturn) ? "" : s.EpisodicReturn.ToString("0.####", c))},{s.Episodes},{s.PolicyLoss:0.######},{s.ValueLoss:0.######},{s.Entropy:0.######},{s.ApproxKl:0.######},{s.ClipFraction:0.####},{s.ExplainedVariance:0.####},{s.LearningRate:0.########}"));
+                        $"{s.Update},{s.GlobalStep},{s.Seconds:0.###},{s.StepsPerSecond:0.#},{(double.IsNaN(s.EpisodicReturn) ? "" : s.EpisodicReturn.ToString("0.####", c))},{s.Episodes},{s.PolicyLoss:0.######},{s.ValueLoss:0.######},{s.Entropy:0.######},{s.ApproxKl:0.######},{s.ClipFraction:0.####},{s.ExplainedVariance:0.####},{s.LearningRate:0.########},{s.RolloutSeconds:0.###},{s.LearnSeconds:0.###}"));
                     points.Add(new TrainingPlot.Point(s.GlobalStep, s.EpisodicReturn, s.PolicyLoss, s.ValueLoss, s.Entropy));
                     if (DateTime.UtcNow - lastLine > TimeSpan.FromSeconds(1) || s.Update == trainer.NumUpdates)
                     {
                         lastLine = DateTime.UtcNow;
                         error.WriteLine(string.Create(c,
-                            $"update {s.Update}/{trainer.NumUpdates}  step {s.GlobalStep}  {s.StepsPerSecond:0} steps/s  return {s.EpisodicReturn:0.###} ({s.Episodes} ep)  pg {s.PolicyLoss:0.####}  v {s.ValueLoss:0.####}  ent {s.Entropy:0.###}  kl {s.ApproxKl:0.####}  clip {s.ClipFraction:0.###}  {s.Seconds:0}s"));
+                            $"update {s.Update}/{trainer.NumUpdates}  step {s.GlobalStep}  {s.StepsPerSecond:0} steps/s  return {s.EpisodicReturn:0.###} ({s.Episodes} ep)  pg {s.PolicyLoss:0.####}  v {s.ValueLoss:0.####}  ent {s.Entropy:0.###}  kl {s.ApproxKl:0.####}  clip {s.ClipFraction:0.###}  {s.Seconds:0}s (rollout {s.RolloutSeconds:0}s, learn {s.LearnSeconds:0}s)"));
                     }
                     if (s.Update % every == 0 && s.Update < trainer.NumUpdates)
                     {

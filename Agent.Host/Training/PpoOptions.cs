@@ -94,5 +94,8 @@ public sealed record PpoOptions
 /// <param name="ClipFraction">Fraction of samples clipped, over the update.</param>
 /// <param name="ExplainedVariance">1 − Var(returns − values) / Var(returns) of the rollout.</param>
 /// <param name="LearningRate">The learning rate used.</param>
+/// <param name="RolloutSeconds">Seconds of this run spent collecting rollouts (env steps and the policy's forward passes).</param>
+/// <param name="LearnSeconds">Seconds of this run spent in GAE and the gradient updates.</param>
 public sealed record PpoUpdateStats(int Update, long GlobalStep, double Seconds, double StepsPerSecond, double EpisodicReturn, int Episodes,
-    float PolicyLoss, float ValueLoss, float Entropy, float ApproxKl, float ClipFraction, float ExplainedVariance, float LearningRate);
+    float PolicyLoss, float ValueLoss, float Entropy, float ApproxKl, float ClipFraction, float ExplainedVariance, float LearningRate,
+    double RolloutSeconds, double LearnSeconds);

@@ -158,7 +158,7 @@ public sealed class PpoTrainer : IDisposable
     public void Run(Action<PpoUpdateStats> onUpdate, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(onUpdate);
-        long t0 = Stopwatch.GetTimestamp();
+        long t0 = Stopwatch.GetTimestamp(), rolloutTicks = 0, learnTicks = 0;
         _env.Reset(_o.Seed, [], null, _step);
         Array.Fill(_currentStarts, true);
         Observe();
@@ -168,13 +168,18 @@ public sealed class PpoTrainer : IDisposable
             Update++;
             float frac = 1f - (Update - 1f) / NumUpdates;
             Optimizer.LearningRate = _o.AnnealLr ? frac * _o.LearningRate : _o.LearningRate;
+            long r0 = Stopwatch.GetTimestamp();
             Rollout(cancellationToken);
+            long r1 = Stopwatch.GetTimestamp();
             float explained = Advantages();
             (float pg, float v, float ent, float kl, float clip) = Learn();
+            rolloutTicks += r1 - r0;
+            learnTicks += Stopwatch.GetTimestamp() - r1;
             double seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
             onUpdate(new PpoUpdateStats(Update, GlobalStep, seconds, (GlobalStep - _startStep) / Math.Max(seconds, 1e-9),
                 _finishedEpisodes > 0 ? _finishedReturn / _finishedEpisodes : double.NaN, _finishedEpisodes,
-                pg, v, ent, kl, clip, explained, Optimizer.LearningRate));
+                pg, v, ent, kl, clip, explained, Optimizer.LearningRate,
+                (double)rolloutTicks / Stopwatch.Frequency, (double)learnTicks / Stopwatch.Frequency));
         }
     }
 
