@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Orleans;
+using Orleans.Placement;
 using Orleans.Runtime;
 
 namespace AgentRnn.Orleans;
@@ -20,8 +21,10 @@ public sealed class AgentGrainState
 
 /// <summary>
 /// The grain of one agent: its memory lives in the silo's model while active and in the grain storage always
-/// (every step, or every <see cref="AgentSiloOptions.PersistInterval"/>); see <see cref="IAgentGrain"/>.
+/// (every step, or every <see cref="AgentSiloOptions.PersistInterval"/>); see <see cref="IAgentGrain"/>. Placed on the
+/// silo with the fewest activations, so each silo batches a like share of the agents.
 /// </summary>
+[ActivationCountBasedPlacement]
 internal sealed class AgentGrain : Grain, IAgentGrain
 {
     private readonly IPersistentState<AgentGrainState> _state;
