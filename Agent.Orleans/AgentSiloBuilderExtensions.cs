@@ -88,3 +88,21 @@ public static class AgentFailureDetection
         return builder;
     }
 }
+
+/// <summary>Registers an <see cref="AgentBrain"/> as a silo's agent model.</summary>
+public static class AgentBrainSiloBuilderExtensions
+{
+    /// <summary>Hosts agent grains over <paramref name="brain"/>'s model (see <see cref="AgentSiloBuilderExtensions.AddAgentModel"/>).</summary>
+    public static ISiloBuilder AddAgentBrain(this ISiloBuilder builder, Func<IServiceProvider, AgentBrain> brain, Action<AgentSiloOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(brain);
+        return builder.AddAgentModel(sp => new AgentBrainModel(brain(sp)), configure);
+    }
+
+    /// <summary>Hosts agent grains over the model file at <paramref name="modelPath"/> (any layout <see cref="AgentBrain.Load"/> reads).</summary>
+    public static ISiloBuilder AddAgentBrain(this ISiloBuilder builder, string modelPath, Action<AgentSiloOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(modelPath);
+        return builder.AddAgentBrain(_ => AgentBrain.Load(modelPath), configure);
+    }
+}

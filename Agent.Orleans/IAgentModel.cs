@@ -4,7 +4,7 @@ namespace AgentRnn.Orleans;
 
 /// <summary>
 /// What a silo needs from a model: per-agent memory, one batched step of every agent observed since the last step,
-/// and each agent's memory as bytes. AgentBrainModel adapts <c>AgentBrain</c>; a game may plug its own.
+/// and each agent's memory as bytes. <see cref="AgentBrainModel"/> adapts <see cref="AgentBrain"/>; a game may plug its own.
 /// </summary>
 /// <remarks>The silo's batcher is the only caller and calls from one thread at a time.</remarks>
 public interface IAgentModel : IDisposable
