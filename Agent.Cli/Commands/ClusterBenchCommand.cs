@@ -127,7 +127,9 @@ internal static class ClusterBenchCommand
     {
         try
         {
-            await using ConnectionMultiplexer redis = await ConnectionMultiplexer.ConnectAsync(address);
+            ConfigurationOptions options = ConfigurationOptions.Parse(address);
+            options.AllowAdmin = true; // INFO is an admin command to the client library
+            await using ConnectionMultiplexer redis = await ConnectionMultiplexer.ConnectAsync(options);
             IServer server = redis.GetServer(redis.GetEndPoints()[0]);
             string info = (await server.InfoRawAsync("commandstats")) ?? "";
             long calls = 0;
@@ -144,7 +146,7 @@ internal static class ClusterBenchCommand
             }
             return calls;
         }
-        catch (RedisException e)
+        catch (Exception e) when (e is RedisException or RedisCommandException)
         {
             throw new AgentException($"--redis {address}: {e.Message}", e);
         }
