@@ -1,4 +1,7 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using System.Runtime.InteropServices;
 using AgentRnn.Core;
 
 namespace AgentRnn.Cli;
@@ -15,7 +18,7 @@ public static class AgentCli
     /// <summary>Exit code for a bug (an exception that is not an <see cref="AgentException"/>).</summary>
     public const int InternalError = 70;
 
-    /// <summary>Exit code after Ctrl+C, as shells report SIGINT.</summary>
+    /// <summary>Exit code after Ctrl+C (SIGINT) or a cancelled run, as shells report SIGINT; SIGTERM gives 143.</summary>
     public const int Cancelled = 130;
 
     /// <summary>--verbose, on every command: show stack traces.</summary>
@@ -39,31 +42,80 @@ public static class AgentCli
         return root;
     }
 
-    /// <summary>Parses and runs; returns the process exit code.</summary>
-    public static async Task<int> RunAsync(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
+    /// <summary>
+    /// Parses and runs; returns the process exit code. Without <paramref name="stdout"/> this is the real process: SIGINT
+    /// and SIGTERM cancel the command (which finalises what it wrote) and give one "interrupted (SIGNAL)" line, and a
+    /// stdout pipe whose reader has gone stops the command instead of being ignored.
+    /// </summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter? stdout = null, TextWriter? stderr = null,
+        CancellationToken cancellationToken = default)
     {
-        stdout ??= Console.Out;
+        bool process = stdout is null;
+        TextWriter? pipe = process ? StdoutPipe.OpenIfPipe() : null;
+        stdout ??= pipe ?? Console.Out;
         stderr ??= Console.Error;
+        try
+        {
+            using SignalWatcher? signals = process ? SignalWatcher.Start() : null;
+            using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, signals?.Token ?? CancellationToken.None);
+            return await RunAsync(args, stdout, stderr, signals, cancellation.Token);
+        }
+        finally
+        {
+            try
+            {
+                pipe?.Dispose();
+            }
+            catch (IOException)
+            {
+                // The reader has gone; nothing is left to tell it.
+            }
+        }
+    }
+
+    private static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, SignalWatcher? signals,
+        CancellationToken cancellationToken)
+    {
         RootCommand root = Build();
         ParseResult parsed = root.Parse(args);
-        if (parsed.Errors.Count > 0)
+        string command = parsed.CommandResult.Command is RootCommand ? "agent" : $"agent {parsed.CommandResult.Command.Name}";
+        List<string> unknown = UnknownOptions(parsed);
+        if (unknown.Count > 0 || parsed.Errors.Count > 0)
         {
-            string command = parsed.CommandResult.Command is RootCommand ? "agent" : $"agent {parsed.CommandResult.Command.Name}";
             // All parse errors on one line: an unknown flag often also leaves a required argument missing.
-            string messages = string.Join("; ", parsed.Errors.Select(e => e.Message.TrimEnd('.')).Distinct());
-            stderr.WriteLine($"error: {messages} (see '{command} --help')");
+            IEnumerable<string> messages = unknown.Select(u => $"unknown option {u}")
+                .Concat(parsed.Errors.Select(e => e.Message.TrimEnd('.')).Where(m => !unknown.Any(u => m.Contains($"'{u}'", StringComparison.Ordinal))))
+                .Distinct();
+            stderr.WriteLine($"error: {string.Join("; ", messages)} (see '{command} --help')");
             return UsageError;
         }
         bool verbose = parsed.GetValue(Verbose);
         try
         {
-            var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
-            return await parsed.InvokeAsync(config);
+            var config = new InvocationConfiguration
+            {
+                Output = stdout,
+                Error = stderr,
+                EnableDefaultExceptionHandler = false,
+                // Signals are ours (SignalWatcher): no timeout may end the process while a command finalises its outputs.
+                ProcessTerminationTimeout = null,
+            };
+            int code = await parsed.InvokeAsync(config, cancellationToken);
+            if (signals?.Received is PosixSignal late)
+            {
+                // The command finished its work, but the run was still interrupted: say so, as the shell would.
+                stderr.WriteLine($"interrupted ({SignalWatcher.Name(late)})");
+                return SignalWatcher.ExitCode(late);
+            }
+            return code;
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException e)
         {
-            stderr.WriteLine("cancelled");
-            return Cancelled;
+            PosixSignal? signal = signals?.Received;
+            string name = signal is PosixSignal s ? SignalWatcher.Name(s) : "cancelled";
+            string kept = e is CommandInterruptedException ? $": {e.Message}" : "";
+            stderr.WriteLine($"interrupted ({name}){kept}");
+            return signal is PosixSignal r ? SignalWatcher.ExitCode(r) : Cancelled;
         }
         catch (AgentException e)
         {
@@ -73,6 +125,11 @@ public static class AgentCli
                 stderr.WriteLine(e);
             }
             return e.ExitCode;
+        }
+        catch (Exception e) when (StdoutPipe.IsBrokenPipe(e))
+        {
+            stderr.WriteLine($"error: {command}: stdout was closed by its reader (broken pipe); stopped");
+            return StdoutClosedException.Code;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -93,4 +150,42 @@ public static class AgentCli
             return InternalError;
         }
     }
+
+    /// <summary>
+    /// Tokens that look like options but are none of the command's: those System.CommandLine leaves unmatched, and those
+    /// it hands to a positional argument (label's VIDEO... would take "--bogus" as a video). After "--" every token is an
+    /// argument; negative numbers are values.
+    /// </summary>
+    internal static List<string> UnknownOptions(ParseResult parsed)
+    {
+        var afterDoubleDash = new HashSet<Token>(ReferenceEqualityComparer.Instance);
+        bool seen = false;
+        foreach (Token token in parsed.Tokens)
+        {
+            if (seen)
+            {
+                afterDoubleDash.Add(token);
+            }
+            seen |= token.Type == TokenType.DoubleDash;
+        }
+        var unknown = new List<string>();
+        foreach (string token in parsed.UnmatchedTokens)
+        {
+            if (LooksLikeOption(token))
+            {
+                unknown.Add(token);
+            }
+        }
+        foreach (SymbolResult child in parsed.CommandResult.Children)
+        {
+            if (child is ArgumentResult argument)
+            {
+                unknown.AddRange(argument.Tokens.Where(t => !afterDoubleDash.Contains(t) && LooksLikeOption(t.Value)).Select(t => t.Value));
+            }
+        }
+        return unknown.Distinct().ToList();
+    }
+
+    private static bool LooksLikeOption(string token) =>
+        token.Length > 1 && token[0] == '-' && !double.TryParse(token, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
 }

@@ -80,6 +80,8 @@ internal static class LabelCommand
                 result.GetValue(annotate), result.GetValue(classes), result.GetValue(classesFile), result.GetValue(report));
             // Contradictory gray flags fail before the model is loaded.
             _ = LabelRequestBuilder.ResolveGray(result.GetValue(gray.Gray), result.GetValue(gray.ExactGray));
+            // No output may replace an input, another output or a special file: checked before anything is read.
+            LabelOutputCheck.Check(request, result.GetValue(model));
             PolicyModel policyModel = ModelFactory.Open(result.GetValue(model));
             request = request with
             {

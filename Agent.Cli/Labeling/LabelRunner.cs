@@ -33,6 +33,8 @@ internal static class LabelRunner
         var sources = new List<VideoFrameSource>();
         var annotators = new Annotator?[request.Videos.Count];
         LabelReports? reports = null;
+        // Stopped by the caller's token (a signal) or by stdout's reader going away (a broken pipe).
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
         {
             try
@@ -40,7 +42,7 @@ internal static class LabelRunner
                 // Outputs first: an unwritable path fails before any video is decoded.
                 for (int v = 0; v < request.Videos.Count; v++)
                 {
-                    targets.Add(CreateTarget(request, v, stdout, formatter, classes));
+                    targets.Add(CreateTarget(request, v, stdout, formatter, classes, stop));
                 }
                 reports = LabelReports.Open(request, model.ActionCount);
                 for (int v = 0; v < request.Videos.Count; v++)
@@ -64,19 +66,30 @@ internal static class LabelRunner
 
             IResultSink sink = reports.Wrap(new LabelSink(targets));
             var pipeline = new InferencePipeline(model, new PipelineOptions { MaxBatch = Math.Max(1, sources.Count), SequenceSteps = SequenceSteps });
-            Task<PipelineStats> run = pipeline.RunAsync(sources, sink, cancellationToken);
+            Task<PipelineStats> run = pipeline.RunAsync(sources, sink, stop.Token);
             PipelineStats stats = showProgress ? await WithProgressAsync(run, pipeline, sources, stderr) : await run;
 
+            // The annotated copies stop at a signal too (closed playable at the frame reached, or removed when none was
+            // written); a closed stdout does not stop them: they cover the frames that were labelled.
+            var annotated = new List<string>();
             for (int v = 0; v < annotators.Length; v++)
             {
-                annotators[v]?.Write(targets[v].Annotations, classes, CancellationToken.None);
+                if (annotators[v] is Annotator annotator)
+                {
+                    int labelled = targets[v].Annotations.Count;
+                    int written = annotator.Write(targets[v].Annotations, classes, cancellationToken);
+                    annotated.Add(written == 0 && labelled > 0
+                        ? $"annotated copy {annotator.Path} removed (stopped before its first frame)"
+                        : $"annotated copy {annotator.Path} closed with {written} of {labelled} frames");
+                }
             }
             IReadOnlyList<string> reported = reports.Write(request, sources, classes);
-            if (reported.Count > 0)
+            bool stopped = cancellationToken.IsCancellationRequested || targets.Any(t => t.Rows is RowOutput.Text { Broken: true });
+            if (reported.Count > 0 && !stopped)
             {
                 stderr.WriteLine($"label: report written: {string.Join(", ", reported)}");
             }
-            ReportEnds(stats, targets, stderr);
+            ReportEnds(stats, targets, cancellationToken, annotated, reported);
         }
         finally
         {
@@ -87,9 +100,12 @@ internal static class LabelRunner
         }
     }
 
-    private static LabelTarget CreateTarget(LabelRequest request, int v, TextWriter stdout, RowFormatter formatter, ClassNames classes)
+    private static LabelTarget CreateTarget(LabelRequest request, int v, TextWriter stdout, RowFormatter formatter, ClassNames classes,
+        CancellationTokenSource stop)
     {
-        RowOutput rows = request.Rows[v] is string rowsPath ? new RowOutput.File(AtomicFile.Create(rowsPath)) : new RowOutput.Text(stdout);
+        RowOutput rows = request.Rows[v] is string rowsPath
+            ? new RowOutput.File(AtomicFile.Create(rowsPath))
+            : new RowOutput.Text(stdout, onBroken: stop.Cancel);
         AtomicFile? segments = null;
         try
         {
@@ -105,7 +121,8 @@ internal static class LabelRunner
         }
     }
 
-    private static void ReportEnds(PipelineStats stats, IReadOnlyList<LabelTarget> targets, TextWriter stderr)
+    private static void ReportEnds(PipelineStats stats, IReadOnlyList<LabelTarget> targets, CancellationToken signal,
+        IReadOnlyList<string> annotated, IReadOnlyList<string> reported)
     {
         var failures = new List<string>();
         bool cancelled = false;
@@ -124,13 +141,21 @@ internal static class LabelRunner
         {
             throw new AgentException(string.Join("; ", failures));
         }
-        if (cancelled)
+        IEnumerable<string> others = annotated.Concat(reported.Count > 0 ? [$"report written: {string.Join(", ", reported)}"] : []);
+        if (targets.FirstOrDefault(t => t.Rows is RowOutput.Text { Broken: true }) is LabelTarget closed && !signal.IsCancellationRequested)
         {
-            string written = string.Join(", ", targets.Select(t => $"{t.Frames} frames to {t.Rows.Name}"));
-            stderr.WriteLine($"label: stopped by Ctrl+C; labels written: {written}");
-            throw new OperationCanceledException($"cancelled after {stats.Frames} frames");
+            string finalised = string.Join("; ", targets.Where(t => t != closed).Select(t => $"{Frames(t.Frames)} to {t.Rows.Name}").Concat(others));
+            throw new StdoutClosedException($"stdout was closed by its reader (broken pipe): label stopped after {Frames(stats.Frames)}, " +
+                (finalised.Length > 0 ? $"finalised: {finalised}" : "every output it wrote finalised"));
+        }
+        if (cancelled || signal.IsCancellationRequested)
+        {
+            string written = string.Join(", ", targets.Select(t => $"{Frames(t.Frames)} to {t.Rows.Name}"));
+            throw new CommandInterruptedException(string.Join("; ", new[] { $"labels written: {written}" }.Concat(others)));
         }
     }
+
+    private static string Frames(long count) => count == 1 ? "1 frame" : $"{count} frames";
 
     private static async Task<PipelineStats> WithProgressAsync(Task<PipelineStats> run, InferencePipeline pipeline,
         IReadOnlyList<VideoFrameSource> sources, TextWriter stderr)

@@ -39,14 +39,17 @@ public sealed class OutputGuard
     /// or other special file; it is one of the inputs; it is another output; or its partial file is any of those.
     /// Returns the full path to write.
     /// </summary>
+    /// <param name="path">The output path as the user gave it (or as derived from an option).</param>
+    /// <param name="role">What it is, in words: "rows file", "annotated video".</param>
+    /// <param name="partialPath">The file written before the rename, when it is not PATH.partial (a video keeps its extension last).</param>
     /// <exception cref="OutputPathException">The path may not be written (one line).</exception>
-    public string Output(string path, string role)
+    public string Output(string path, string role, string? partialPath = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(role);
         FileStat stat = FileStat.Of(path);
         Check(path, role, stat, path);
-        string partial = path + PartialSuffix;
+        string partial = partialPath ?? path + PartialSuffix;
         Check(partial, role + "'s partial file", FileStat.Of(partial), path);
         _outputs.Add(new Entry(path, role, stat));
         return Path.GetFullPath(path);

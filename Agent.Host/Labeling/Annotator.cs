@@ -27,11 +27,18 @@ internal sealed class Annotator : IDisposable
     /// <summary>The annotated copy's final path.</summary>
     public string Path { get; }
 
+    /// <summary>
+    /// The file an annotated copy at <paramref name="path"/> is written to until it is complete: the same name with
+    /// ".partial" before the extension (FFmpeg picks the container from the extension).
+    /// </summary>
+    public static string PartialPath(string path) =>
+        System.IO.Path.ChangeExtension(path, ".partial" + System.IO.Path.GetExtension(path));
+
     /// <summary>Opens the writer with the source's size and rate.</summary>
     public static Annotator Create(string video, string path, int width, int height, double fps)
     {
         string full = System.IO.Path.GetFullPath(path);
-        string partial = System.IO.Path.ChangeExtension(full, ".partial" + System.IO.Path.GetExtension(full));
+        string partial = PartialPath(full);
         string fourcc = System.IO.Path.GetExtension(full).ToLowerInvariant() switch
         {
             ".avi" => "MJPG",
@@ -54,9 +61,14 @@ internal sealed class Annotator : IDisposable
         }
     }
 
-    /// <summary>Decodes the video again and writes one annotated frame per label, then renames the file into place.</summary>
-    public void Write(IReadOnlyList<(int Action, float Score)> labels, ClassNames classes, CancellationToken cancellationToken)
+    /// <summary>
+    /// Decodes the video again and writes one annotated frame per label, then closes the file (so it plays up to the
+    /// last frame written) and renames it into place. Cancellation stops at the next frame; when it comes before the
+    /// first frame the partial file is removed instead. Returns the frames written (0: removed or no labels).
+    /// </summary>
+    public int Write(IReadOnlyList<(int Action, float Score)> labels, ClassNames classes, CancellationToken cancellationToken)
     {
+        int written = 0;
         using (VideoSource source = VideoSource.Open(Video, new VideoSourceOptions { Format = PixelFormat.Bgr }))
         {
             var frame = new byte[source.FrameBytes];
@@ -68,10 +80,17 @@ internal sealed class Annotator : IDisposable
                 }
                 FrameAnnotator.Draw(frame, source.Width, source.Height, source.RowBytes, classes.Names[labels[i].Action], labels[i].Score);
                 _writer.Write(frame);
+                written++;
             }
+        }
+        if (written == 0 && labels.Count > 0 && cancellationToken.IsCancellationRequested)
+        {
+            Discard();
+            return 0;
         }
         _writer.Close();
         File.Move(_partial, Path, overwrite: true);
+        return written;
     }
 
     /// <summary>Closes the writer and deletes the partial file, for a run that never started.</summary>

@@ -34,26 +34,60 @@ internal abstract class RowOutput : IDisposable
         public override void Dispose() => file.Dispose();
     }
 
-    /// <summary>Rows to a text writer, decoded through one reused char buffer.</summary>
-    public sealed class Text(TextWriter writer) : RowOutput
+    /// <summary>
+    /// Rows to a text writer, decoded through one reused char buffer. When the writer fails with an
+    /// <see cref="IOException"/> (stdout's reader has gone: a broken pipe) the output is <see cref="Broken"/>, later rows
+    /// are dropped and <paramref name="onBroken"/> runs once, so the run can stop instead of labelling for nobody.
+    /// </summary>
+    public sealed class Text(TextWriter writer, Action? onBroken = null) : RowOutput
     {
         private char[] _chars = new char[1024];
 
         public override string Name => "stdout";
 
+        /// <summary>Whether a write failed (the reader has gone); rows after it were dropped.</summary>
+        public bool Broken { get; private set; }
+
         public override void Write(ReadOnlySpan<byte> utf8)
         {
+            if (Broken)
+            {
+                return;
+            }
             int needed = Encoding.UTF8.GetMaxCharCount(utf8.Length);
             if (needed > _chars.Length)
             {
                 _chars = new char[needed];
             }
             int count = Encoding.UTF8.GetChars(utf8, _chars);
-            writer.Write(_chars, 0, count);
-            writer.Flush();
+            try
+            {
+                writer.Write(_chars, 0, count);
+                writer.Flush();
+            }
+            catch (IOException)
+            {
+                Broken = true;
+                onBroken?.Invoke();
+            }
         }
 
-        public override void Commit() => writer.Flush();
+        public override void Commit()
+        {
+            if (Broken)
+            {
+                return;
+            }
+            try
+            {
+                writer.Flush();
+            }
+            catch (IOException)
+            {
+                Broken = true;
+                onBroken?.Invoke();
+            }
+        }
 
         public override void Discard()
         {

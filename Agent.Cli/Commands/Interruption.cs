@@ -1,0 +1,130 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using AgentRnn.Host.IO;
+using Microsoft.Win32.SafeHandles;
+
+namespace AgentRnn.Cli;
+
+/// <summary>
+/// Thrown by a command that stopped on cancellation (a signal, or a closed stdout) after finalising what it wrote; the
+/// message says what was kept, and <see cref="AgentCli"/> prints it on the one "interrupted (SIGNAL)" line.
+/// </summary>
+internal sealed class CommandInterruptedException(string kept) : OperationCanceledException(kept);
+
+/// <summary>
+/// Thrown when the reader of stdout went away (a broken pipe, as with <c>agent label … | head -1</c>): the command
+/// stopped and finalised its other outputs. Exit code 141, as a shell reports a process that SIGPIPE ended.
+/// </summary>
+internal sealed class StdoutClosedException(string message) : AgentRnn.Core.AgentException(message)
+{
+    /// <summary>128 + SIGPIPE (13).</summary>
+    public const int Code = 141;
+
+    /// <inheritdoc />
+    public override int ExitCode => Code;
+}
+
+/// <summary>
+/// SIGINT and SIGTERM for the real process: the first one cancels the command's token (the command finalises its
+/// outputs and returns); a second one of either ends the process at once, as the signal would have. System.CommandLine's
+/// own handling is off, so no termination timeout kills a command while it finalises.
+/// </summary>
+internal sealed class SignalWatcher : IDisposable
+{
+    private readonly CancellationTokenSource _cancellation = new();
+    private readonly PosixSignalRegistration[] _registrations;
+    private int _received;
+
+    private SignalWatcher()
+    {
+        _registrations =
+        [
+            PosixSignalRegistration.Create(PosixSignal.SIGINT, Handle),
+            PosixSignalRegistration.Create(PosixSignal.SIGTERM, Handle),
+        ];
+    }
+
+    /// <summary>Cancelled by the first signal.</summary>
+    public CancellationToken Token => _cancellation.Token;
+
+    /// <summary>The first signal received, or null.</summary>
+    public PosixSignal? Received => Volatile.Read(ref _received) switch
+    {
+        0 => null,
+        var s => (PosixSignal)s,
+    };
+
+    /// <summary>Starts watching.</summary>
+    public static SignalWatcher Start() => new();
+
+    /// <summary>The signal's name: "SIGINT", "SIGTERM".</summary>
+    public static string Name(PosixSignal signal) => signal switch
+    {
+        PosixSignal.SIGINT => "SIGINT",
+        PosixSignal.SIGTERM => "SIGTERM",
+        PosixSignal.SIGQUIT => "SIGQUIT",
+        PosixSignal.SIGHUP => "SIGHUP",
+        _ => signal.ToString(),
+    };
+
+    /// <summary>The exit code a shell reports for a process the signal ended: 128 + its number (130, 143).</summary>
+    public static int ExitCode(PosixSignal signal) => signal switch
+    {
+        PosixSignal.SIGTERM => 143,
+        PosixSignal.SIGQUIT => 131,
+        PosixSignal.SIGHUP => 129,
+        _ => AgentCli.Cancelled,
+    };
+
+    private void Handle(PosixSignalContext context)
+    {
+        if (Interlocked.CompareExchange(ref _received, (int)context.Signal, 0) != 0)
+        {
+            // A second signal: the default action (the process ends now).
+            context.Cancel = false;
+            return;
+        }
+        context.Cancel = true;
+        _cancellation.Cancel();
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (PosixSignalRegistration registration in _registrations)
+        {
+            registration.Dispose();
+        }
+        _cancellation.Dispose();
+    }
+}
+
+/// <summary>
+/// Stdout when it is a pipe or socket: a writer on file descriptor 1 whose writes fail with an <see cref="IOException"/>
+/// once the reader has gone (Console.Out drops them silently, so a command would run to its end for nobody).
+/// </summary>
+internal static class StdoutPipe
+{
+    /// <summary>A writer over fd 1 when stdout is a pipe or socket; null otherwise (a terminal or file keeps Console.Out).</summary>
+    public static TextWriter? OpenIfPipe()
+    {
+        if (!OperatingSystem.IsLinux() || !Console.IsOutputRedirected)
+        {
+            return null;
+        }
+        FileStat stat = FileStat.Of("/proc/self/fd/1");
+        if (stat.Kind is not (FileKind.Fifo or FileKind.Socket))
+        {
+            return null;
+        }
+        var stream = new FileStream(new SafeFileHandle(1, ownsHandle: false), FileAccess.Write, bufferSize: 0);
+        return new StreamWriter(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), bufferSize: 4096, leaveOpen: false)
+        {
+            AutoFlush = true,
+        };
+    }
+
+    /// <summary>Whether <paramref name="e"/> is a write to a pipe whose reader has gone (EPIPE).</summary>
+    public static bool IsBrokenPipe(Exception e) =>
+        e is IOException io && (io.HResult & 0xFFFF) == 32 || e.InnerException is IOException inner && IsBrokenPipe(inner);
+}
