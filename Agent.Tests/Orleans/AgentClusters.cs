@@ -10,9 +10,13 @@ namespace AgentRnn.Tests.Orleans;
 internal static class AgentClusters
 {
     /// <summary>Deploys <paramref name="silos"/> silos; <paramref name="redis"/> null keeps the agents in Orleans' memory storage.</summary>
-    public static async Task<TestCluster> DeployAsync(int silos, int maxWaitMs, string? redis = null, int? persistIntervalMs = null)
+    public static async Task<TestCluster> DeployAsync(int silos, int maxWaitMs, string? redis = null, int? persistIntervalMs = null, bool brain = false)
     {
         var builder = new TestClusterBuilder((short)silos);
+        if (brain)
+        {
+            builder.Properties["AgentTest:Brain"] = "default";
+        }
         builder.Properties["AgentTest:MaxWaitMs"] = maxWaitMs.ToString();
         if (redis is not null)
         {
@@ -45,7 +49,10 @@ internal static class AgentClusters
             {
                 silo.AddMemoryGrainStorage(AgentSiloOptions.StorageName);
             }
-            silo.AddAgentModel(_ => new ToyModel(), o =>
+            Func<IServiceProvider, IAgentModel> model = c["AgentTest:Brain"] is null
+                ? _ => new ToyModel()
+                : _ => new AgentBrainModel(AgentBrain.CreateDefault(0, new AgentBrainOptions { Threads = 1 }));
+            silo.AddAgentModel(model, o =>
             {
                 o.MaxWait = TimeSpan.FromMilliseconds(int.Parse(c["AgentTest:MaxWaitMs"] ?? "2"));
                 if (c["AgentTest:IntervalMs"] is { } interval)
