@@ -15,6 +15,8 @@ command -v ffmpeg >/dev/null 2>&1 || need="$need ffmpeg"
 # a font under /usr/share/fonts.
 command -v chromium >/dev/null 2>&1 || need="$need chromium"
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need="$need fonts-dejavu-core"
+# Agent.Orleans: the failover tests start Debian's redis-server themselves, on a free loopback port.
+command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || need="$need redis-server"
 [ -z "$need" ] && exit 0
 cmd="apt-get install -y$need"
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then

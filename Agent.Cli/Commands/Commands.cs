@@ -15,5 +15,7 @@ internal static class Commands
         yield return LabelCommand.Create();
         yield return BenchCommand.Create();
         yield return TrainCommand.Create();
+        yield return SiloCommand.Create();
+        yield return ClusterBenchCommand.Create();
     }
 }
