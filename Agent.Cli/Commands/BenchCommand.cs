@@ -52,9 +52,10 @@ internal static class BenchCommand
             BackendChoice choice = backend.Resolve(result);
             int streamCount = result.GetValue(streams);
             long total = result.GetValue(frames);
-            if (streamCount < 1)
+            Limits.CheckStreams(streamCount, "--streams");
+            if (total > Limits.MaxFrames)
             {
-                throw new AgentException($"--streams must be at least 1, not {streamCount}");
+                throw new UsageException($"--frames {total} is over the limit of {Limits.MaxFrames} frames per run");
             }
             if (total < streamCount)
             {

@@ -128,3 +128,36 @@ internal static class StdoutPipe
     public static bool IsBrokenPipe(Exception e) =>
         e is IOException io && (io.HResult & 0xFFFF) == 32 || e.InnerException is IOException inner && IsBrokenPipe(inner);
 }
+
+/// <summary>An option value out of its stated range (exit 2, as for a command line that does not parse).</summary>
+internal sealed class UsageException(string message) : AgentRnn.Core.AgentException(message)
+{
+    /// <inheritdoc />
+    public override int ExitCode => AgentCli.UsageError;
+}
+
+/// <summary>The limits the commands state and check before allocating anything for them.</summary>
+internal static class Limits
+{
+    /// <summary>
+    /// Streams batched in one pipeline (bench --streams, label's videos). Each costs its frame stack, memory state and
+    /// pipeline slots (about 100 KB for NatureCNN at 84x84), so 4096 is about 400 MB and well past where batching helps.
+    /// </summary>
+    public const int MaxStreams = 4096;
+
+    /// <summary>Frames one bench run may ask for (--frames): a trillion, days of decoding at any speed reached here.</summary>
+    public const long MaxFrames = 1_000_000_000_000;
+
+    /// <summary>Throws a <see cref="UsageException"/> naming the limit when <paramref name="streams"/> is outside 1..MaxStreams.</summary>
+    public static void CheckStreams(long streams, string what)
+    {
+        if (streams < 1)
+        {
+            throw new UsageException($"{what} must be at least 1, not {streams}");
+        }
+        if (streams > MaxStreams)
+        {
+            throw new UsageException($"{what} {streams} is over the limit of {MaxStreams} streams per run");
+        }
+    }
+}
