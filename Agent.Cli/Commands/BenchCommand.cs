@@ -68,6 +68,7 @@ internal static class BenchCommand
                 throw new AgentException("--gray and --exact-gray apply to a video --source; the synthetic source renders its frames");
             }
             string? modelPath = result.GetValue(model);
+            InputFiles.Check(modelPath, "model");
             WeightPrecision weights = result.GetValue(precision) == "bf16" ? WeightPrecision.BFloat16 : WeightPrecision.Float32;
             if (weights != WeightPrecision.Float32 && !choice.IsCpu)
             {

@@ -52,6 +52,7 @@ internal static class RunCommand
             long? s = r.GetValue(seed);
             bool greedy = r.GetValue(deterministic);
             string? modelPath = r.GetValue(model);
+            InputFiles.Check(modelPath, "model");
             using SocketVectorEnv vectorEnv = SocketVectorEnv.Connect(address, TimeSpan.FromSeconds(seconds));
             int policySeed = unchecked((int)(s ?? 0));
             PolicyModel policyModel = modelPath is null ? PolicyModelAgent.CreateModel(vectorEnv.Spec, policySeed) : PolicyModel.Load(modelPath);

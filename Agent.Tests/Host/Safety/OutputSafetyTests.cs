@@ -151,6 +151,37 @@ public sealed class OutputSafetyTests : IDisposable
         await RefusedAsync(["label", _video, "--model", _model, "--annotate", In("a.mp4")], "a.partial.mp4: is a directory");
     }
 
+    [Theory]
+    [InlineData("label", "--model", "model")]
+    [InlineData("label", "--classes-file", "classes file")]
+    [InlineData("label", "VIDEO", "video")]
+    [InlineData("inspect", "MODEL", "model")]
+    [InlineData("bench", "--model", "model")]
+    public async Task Inputs_FifoOrDevice_RefusedInsteadOfBlockingOrReadingForever(string command, string option, string role)
+    {
+        // A FIFO with no writer would block the open; /dev/zero as a classes file would be read until memory ran out.
+        string fifo = In("input.fifo");
+        Run("mkfifo", fifo);
+        foreach (string input in new[] { fifo, "/dev/zero" })
+        {
+            string[] args = (command, option) switch
+            {
+                ("label", "VIDEO") => ["label", input, "--model", _model],
+                ("label", _) => ["label", _video, "--model", _model, option, input],
+                ("inspect", _) => ["inspect", input],
+                _ => ["bench", "--model", input, "--frames", "4"],
+            };
+            if (option == "--model" && command == "label")
+            {
+                args = ["label", _video, "--model", input];
+            }
+            var (code, _, stderr) = await AgentAsync(args).WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.Equal(1, code);
+            string line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Equal($"error: {input}: is {(input == fifo ? "a FIFO (named pipe)" : "a character device")}, not a regular file; the {role} must be a regular file", line);
+        }
+    }
+
     public static TheoryData<string[]> UnknownOptionCommands => new()
     {
         new[] { "label", "v.mp4", "--model", "m.safetensors", "--bogus" },

@@ -159,6 +159,30 @@ public sealed class SignalTests(ITestOutputHelper output) : IDisposable
         Assert.Empty(Directory.GetFiles(_dir, "*partial*"));
     }
 
+    [Fact]
+    public async Task Run_SigtermWhileBlockedOnASilentEnv_EndsAfterTheGracePeriodWithOneLine()
+    {
+        // The handshake waits on a socket no token reaches (--timeout 300): the signal must still end the process.
+        using var connected = new ManualResetEventSlim();
+        using var server = new Env.FakeEnvServer((socket, stop) =>
+        {
+            Env.FakeEnvServer.ReadHello(socket);
+            connected.Set();
+            Env.FakeEnvServer.Linger(socket, stop);
+        });
+        using Process agent = Start("run", "--env", server.Address.ToString(), "--timeout", "300", "--episodes", "1");
+        await WaitUntilAsync(() => connected.IsSet, agent, "it connected");
+        Assert.Equal(0, Kill(agent.Id, 15));
+
+        (int code, string stderr) = await EndAsync(agent);
+
+        Assert.Equal(143, code);
+        string[] lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(
+            $"interrupted (SIGTERM): did not stop within {AgentRnn.Cli.SignalWatcher.GraceSeconds} s; ended without finalising its outputs",
+            Assert.Single(lines));
+    }
+
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Kill(int pid, int signal);
 }
