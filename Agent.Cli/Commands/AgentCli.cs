@@ -56,7 +56,7 @@ public static class AgentCli
         stderr ??= Console.Error;
         try
         {
-            using SignalWatcher? signals = process ? SignalWatcher.Start() : null;
+            using SignalWatcher? signals = process ? SignalWatcher.Start(stderr) : null;
             using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, signals?.Token ?? CancellationToken.None);
             return await RunAsync(args, stdout, stderr, signals, cancellation.Token);
         }

@@ -52,9 +52,10 @@ internal static class BenchCommand
             BackendChoice choice = backend.Resolve(result);
             int streamCount = result.GetValue(streams);
             long total = result.GetValue(frames);
-            if (streamCount < 1)
+            Limits.CheckStreams(streamCount, "--streams");
+            if (total > Limits.MaxFrames)
             {
-                throw new AgentException($"--streams must be at least 1, not {streamCount}");
+                throw new UsageException($"--frames {total} is over the limit of {Limits.MaxFrames} frames per run");
             }
             if (total < streamCount)
             {
@@ -67,6 +68,7 @@ internal static class BenchCommand
                 throw new AgentException("--gray and --exact-gray apply to a video --source; the synthetic source renders its frames");
             }
             string? modelPath = result.GetValue(model);
+            InputFiles.Check(modelPath, "model");
             WeightPrecision weights = result.GetValue(precision) == "bf16" ? WeightPrecision.BFloat16 : WeightPrecision.Float32;
             if (weights != WeightPrecision.Float32 && !choice.IsCpu)
             {

@@ -45,6 +45,7 @@ internal static class InspectCommand
                 ActionSizes = ParseSizes(result.GetValue(actionSizes)),
             };
             string path = result.GetValue(model)!;
+            InputFiles.Check(path, "model");
             PolicyModel loaded = PolicyModel.Load(path, options);
             string[] dtypes;
             using (SafeTensorsFile file = SafeTensorsFile.Open(path))

@@ -75,6 +75,7 @@ internal static class LabelCommand
         {
             BackendChoice choice = backend.Resolve(result);
             using IDisposable threads = backend.ApplyThreads(result, decodesVideo: true);
+            Limits.CheckStreams(result.GetValue(videos)!.Length, "VIDEO: the number of videos");
             LabelRequest request = LabelRequestBuilder.Build(result.GetValue(videos)!, result.GetValue(output), result.GetValue(outputDir),
                 result.GetValue(format), result.GetValue(emit), result.GetValue(segments), result.GetValue(minSegment),
                 result.GetValue(annotate), result.GetValue(classes), result.GetValue(classesFile), result.GetValue(report));

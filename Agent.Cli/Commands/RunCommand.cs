@@ -26,7 +26,8 @@ internal static class RunCommand
         var seed = new Option<long?>("--seed") { Description = "Seed for the env's reset (env i gets S + i) and the policy's sampling and init" };
         var deterministic = new Option<bool>("--deterministic") { Description = "Take the policy's most likely action instead of sampling" };
         var timeout = new Option<double>("--timeout") { Description = "Seconds any connect, reset or step may take before failing", DefaultValueFactory = _ => 30 };
-        var json = new Option<bool>("--json") { Description = "End stdout with one JSON object: episodes [{return, length, terminated, truncated}], steps, fps" };
+        var json = new Option<bool>("--json") { Description = "End stdout with one JSON object: episodes [{return, length, terminated, truncated}], steps, fps; " +
+            "a non-finite return is null with \"nonfinite\": true, and a run stopped by a signal adds \"interrupted\": true" };
         var command = new Command("run", "Play episodes of a gym-style env served over a socket (envs/serve.py or a C# EnvServer)")
         {
             env, model, episodes, seed, deterministic, timeout, json,
@@ -51,6 +52,7 @@ internal static class RunCommand
             long? s = r.GetValue(seed);
             bool greedy = r.GetValue(deterministic);
             string? modelPath = r.GetValue(model);
+            InputFiles.Check(modelPath, "model");
             using SocketVectorEnv vectorEnv = SocketVectorEnv.Connect(address, TimeSpan.FromSeconds(seconds));
             int policySeed = unchecked((int)(s ?? 0));
             PolicyModel policyModel = modelPath is null ? PolicyModelAgent.CreateModel(vectorEnv.Spec, policySeed) : PolicyModel.Load(modelPath);
@@ -62,6 +64,11 @@ internal static class RunCommand
             RunReport report = EpisodeRunner.Run(vectorEnv, policy, count, s, cancellationToken);
             TextWriter output = r.InvocationConfiguration.Output;
             output.WriteLine(r.GetValue(json) ? ToJson(report) : ToText(report));
+            if (report.Interrupted)
+            {
+                int n = report.Episodes.Count;
+                throw new CommandInterruptedException($"{n} finished episode{(n == 1 ? "" : "s")} reported on stdout");
+            }
             return Task.FromResult(0);
         });
         return command;
@@ -77,7 +84,16 @@ internal static class RunCommand
             foreach (EpisodeRecord e in report.Episodes)
             {
                 writer.WriteStartObject();
-                writer.WriteNumber("return", e.Return);
+                // JSON has no NaN or Infinity: a non-finite return (the env's rewards were) is null, flagged.
+                if (double.IsFinite(e.Return))
+                {
+                    writer.WriteNumber("return", e.Return);
+                }
+                else
+                {
+                    writer.WriteNull("return");
+                    writer.WriteBoolean("nonfinite", true);
+                }
                 writer.WriteNumber("length", e.Length);
                 writer.WriteBoolean("terminated", e.Terminated);
                 writer.WriteBoolean("truncated", e.Truncated);
@@ -85,6 +101,10 @@ internal static class RunCommand
             }
             writer.WriteEndArray();
             writer.WriteNumber("steps", report.Steps);
+            if (report.Interrupted)
+            {
+                writer.WriteBoolean("interrupted", true);
+            }
             writer.WriteNumber("fps", Math.Round(report.Fps, 1));
             writer.WriteEndObject();
         }
@@ -96,8 +116,8 @@ internal static class RunCommand
         CultureInfo c = CultureInfo.InvariantCulture;
         var lines = report.Episodes.Select((e, i) => string.Create(c,
             $"episode {i,4}  env {e.Env,3}  return {e.Return,10:0.####}  length {e.Length,6}{(e.Terminated ? "  terminated" : "")}{(e.Truncated ? "  truncated" : "")}")).ToList();
-        double mean = report.Episodes.Average(e => e.Return);
-        lines.Add(string.Create(c, $"{report.Episodes.Count} episodes, mean return {mean:0.####}, {report.Steps} steps, {report.Fps:0.#} steps/s"));
+        string mean = report.Episodes.Count == 0 ? "no mean return" : string.Create(c, $"mean return {report.Episodes.Average(e => e.Return):0.####}");
+        lines.Add(string.Create(c, $"{report.Episodes.Count} episodes, {mean}, {report.Steps} steps, {report.Fps:0.#} steps/s{(report.Interrupted ? ", interrupted" : "")}"));
         return string.Join(Environment.NewLine, lines);
     }
 }

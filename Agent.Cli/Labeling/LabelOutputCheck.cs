@@ -18,6 +18,12 @@ internal static class LabelOutputCheck
     /// <param name="otherInputs">Any other file the run reads, with its role ("labels file").</param>
     public static OutputGuard Check(LabelRequest request, string? model, params (string Path, string Role)[] otherInputs)
     {
+        foreach (string video in request.Videos)
+        {
+            InputFiles.Check(video, "video");
+        }
+        InputFiles.Check(model, "model");
+        InputFiles.Check(request.ClassesFile, "classes file");
         var guard = new OutputGuard();
         foreach (string video in request.Videos)
         {

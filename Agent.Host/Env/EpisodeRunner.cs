@@ -13,7 +13,8 @@ public static class EpisodeRunner
 {
     /// <summary>
     /// Resets every env (env i with <paramref name="seed"/> + i) and plays until <paramref name="episodes"/> episodes have
-    /// finished; partial episodes of other envs are discarded.
+    /// finished; partial episodes of other envs are discarded. Cancellation between steps ends the run early with the
+    /// episodes finished so far and <see cref="RunReport.Interrupted"/> set.
     /// </summary>
     public static RunReport Run(IVectorEnv env, IAgentPolicy policy, int episodes, long? seed = null, CancellationToken cancellationToken = default)
     {
@@ -36,7 +37,10 @@ public static class EpisodeRunner
         Array.Fill(starts, true);
         while (finished.Count < episodes)
         {
-            cancellationToken.ThrowIfCancellationRequested();
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return new RunReport(finished, steps, Stopwatch.GetElapsedTime(t0).TotalSeconds) { Interrupted = true };
+            }
             policy.Act(result.Observations, starts, actions);
             env.Step(actions, result);
             bool anyDone = false;

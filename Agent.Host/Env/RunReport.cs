@@ -6,6 +6,9 @@ namespace AgentRnn.Host.Env;
 /// <param name="Seconds">Wall-clock time of the play loop.</param>
 public sealed record RunReport(IReadOnlyList<EpisodeRecord> Episodes, long Steps, double Seconds)
 {
+    /// <summary>Whether the run was cancelled before all episodes finished; <see cref="Episodes"/> holds those that did.</summary>
+    public bool Interrupted { get; init; }
+
     /// <summary>Env-steps per second.</summary>
     public double Fps => Seconds > 0 ? Steps / Seconds : 0;
 }

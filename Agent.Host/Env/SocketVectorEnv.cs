@@ -189,7 +189,17 @@ public sealed class SocketVectorEnv : IVectorEnv
 
     private static EnvException RemoteError(string peer, ReadOnlySpan<byte> payload)
     {
-        (ushort code, string text) = MessageCodec.ReadError(payload);
+        ushort code;
+        string text;
+        try
+        {
+            (code, text) = MessageCodec.ReadError(payload);
+        }
+        catch (EnvProtocolException e)
+        {
+            // A malformed ERROR (its text length past the payload, say) is still that env's fault: name it.
+            return new EnvProtocolException($"{peer} sent a bad ERROR message: {e.Message}", e.Code);
+        }
         return new EnvException($"{peer} reported: {text}", (EnvErrorCode)code);
     }
 

@@ -82,7 +82,8 @@ public sealed class OutputGuard
     private static bool SamePath(string a, string b) =>
         string.Equals(Path.GetFullPath(a), Path.GetFullPath(b), StringComparison.Ordinal);
 
-    private static string Describe(FileKind kind) => kind switch
+    /// <summary>A file kind in words, as the guard's messages say it: "a FIFO (named pipe)".</summary>
+    internal static string Describe(FileKind kind) => kind switch
     {
         FileKind.Directory => "a directory",
         FileKind.Fifo => "a FIFO (named pipe)",
