@@ -52,8 +52,10 @@ internal static class LabelCommand
         var minSegment = new Option<int?>("--min-segment") { Description = "Merge runs shorter than N frames into a neighbour (with --segments)" };
         var annotate = new Option<string?>("--annotate")
         {
-            Description = "Write a copy of the video with the label and a confidence bar on every frame (same frame count and rate); " +
-                "with several videos, a directory of <video name>.annotated.mp4",
+            Description = "Write a copy of the video in the same pass as labelling, one frame per row, with an info strip added below the " +
+                "picture (frame, time, the top 3 labels with scores). OUT.mp4 is H.264 where OpenCV's FFmpeg has the encoder, else MPEG-4 " +
+                "Part 2 (the run says which and why); .webm, .mkv and .avi work too. Ctrl+C keeps a playable copy up to the last labelled " +
+                "frame. With several videos, a directory of <video name>.annotated.mp4",
         };
         var gray = GrayOptions();
         var report = new Option<string?>("--report")
