@@ -9,6 +9,8 @@ namespace AgentRnn.Core.Compute.Ilgpu;
 internal struct GemmArgs
 {
     public int M, N, K;
+    /// <summary>Elements between consecutive rows of A (k for a plain matrix; a slot's state size for gathered state).</summary>
+    public int Lda;
     /// <summary>1: row r of A is aRows[r] (a gather of per-slot state); 0: row r.</summary>
     public int HasRows;
     /// <summary>1: row r of A is multiplied by 1 − starts[r] (zero at an episode start); 0: by 1.</summary>
@@ -24,7 +26,20 @@ internal struct ConvArgs
 {
     public int Batch, InChannels, Height, Width, OutChannels, KernelH, KernelW, Stride, Padding, OutHeight, OutWidth;
     public int HasBias, Activation;
+    /// <summary>1: float input is (batch, H, W, C); 0: (batch, C, H, W). uint8 frames are always NCHW.</summary>
+    public int InputNhwc;
+    /// <summary>1: relu(x) is read instead of x.</summary>
+    public int ReluInput;
+    /// <summary>1: the result is added to what y holds, before the activation.</summary>
+    public int AddToOutput;
     public float InputScale;
+}
+
+/// <summary>Shape of one max-pool launch over NHWC activations.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct PoolArgs
+{
+    public int Channels, Height, Width, Window, Stride, Padding, OutHeight, OutWidth;
 }
 
 /// <summary>Shape of one recurrent cell launch over a batch of streams.</summary>
@@ -32,6 +47,8 @@ internal struct ConvArgs
 internal struct CellArgs
 {
     public int Batch, Hidden;
+    /// <summary>Elements between consecutive slots of the h and c views (the slot's whole state size).</summary>
+    public int StateStride;
     /// <summary>1: episodeStarts holds one flag per stream; 0: no resets.</summary>
     public int HasStarts;
 }
@@ -78,7 +95,7 @@ internal static class IlgpuKernels
         for (int k0 = 0; k0 < g.K; k0 += t)
         {
             int ka = k0 + tx;
-            shared[ty * stride + tx] = row < g.M && ka < g.K ? aMul * a[aRow * g.K + ka] : 0f;
+            shared[ty * stride + tx] = row < g.M && ka < g.K ? aMul * a[aRow * g.Lda + ka] : 0f;
             // Thread (tx, ty) loads b[colBase + ty, k0 + tx]: consecutive tx read consecutive addresses.
             int bCol = colBase + ty;
             shared[t * stride + tx * stride + ty] = bCol < g.N && ka < g.K ? b[bCol * g.K + ka] : 0f;
@@ -107,9 +124,10 @@ internal static class IlgpuKernels
     }
 
     /// <summary>
-    /// Convolution as an implicit GEMM: output channel o (rows) × output pixel p = (sample, oy, ox) (columns), the
-    /// reduction over (channel, ky, kx) with the input patch gathered straight from x into shared memory (no im2col
-    /// buffer). Tiled as <see cref="Gemm"/>. uint8 input is multiplied by args.InputScale as it is loaded.
+    /// Convolution as an implicit GEMM: output pixel p = (sample, oy, ox) (rows) × output channel o (columns), the
+    /// reduction over k = (channel, ky, kx) — the weight's own order — with the input patch gathered straight from x
+    /// into shared memory (no im2col buffer). Tiled as <see cref="Gemm"/>; y is NHWC, y[p·OC + o], so consecutive
+    /// threads write consecutive channels. uint8 frames (NCHW) are multiplied by args.InputScale as they are loaded.
     /// </summary>
     public static void ConvU8(ArrayView<byte> x, ArrayView<float> weight, ArrayView<float> bias, ArrayView<float> y, ConvArgs g, SpecializedValue<int> tileSize)
     {
@@ -122,39 +140,36 @@ internal static class IlgpuKernels
         int pixels = g.Batch * ohw;
         int kk = g.KernelH * g.KernelW;
         int reduce = g.InChannels * kk;
-        int o = Grid.IdxY * t + ty;
-        int p = Grid.IdxX * t + tx;
+        int p = Grid.IdxY * t + ty;
+        int oBase = Grid.IdxX * t;
 
-        // The pixel this thread loads for the x tile: column Grid.IdxX·t + tx of the tile.
         int sample = p / ohw;
         int rest = p - sample * ohw;
         int oy = rest / g.OutWidth;
-        int ox = rest - oy * g.OutWidth;
         int baseY = oy * g.Stride - g.Padding;
-        int baseX = ox * g.Stride - g.Padding;
+        int baseX = (rest - oy * g.OutWidth) * g.Stride - g.Padding;
         int sampleBase = sample * g.InChannels * g.Height * g.Width;
 
         float acc = 0f;
         for (int k0 = 0; k0 < reduce; k0 += t)
         {
-            int kw = k0 + tx;
-            shared[ty * stride + tx] = o < g.OutChannels && kw < reduce ? weight[o * reduce + kw] : 0f;
-            int kx = k0 + ty;
+            int k = k0 + tx;
             float v = 0f;
-            if (p < pixels && kx < reduce)
+            if (p < pixels && k < reduce)
             {
-                int ch = kx / kk;
-                int r = kx - ch * kk;
+                int ch = k / kk;
+                int r = k - ch * kk;
                 int ky = r / g.KernelW;
-                int kxx = r - ky * g.KernelW;
                 int iy = baseY + ky;
-                int ix = baseX + kxx;
+                int ix = baseX + r - ky * g.KernelW;
                 if (iy >= 0 && iy < g.Height && ix >= 0 && ix < g.Width)
                 {
                     v = x[sampleBase + (ch * g.Height + iy) * g.Width + ix] * g.InputScale;
                 }
             }
-            shared[t * stride + ty * stride + tx] = v;
+            shared[ty * stride + tx] = v;
+            int o = oBase + ty;
+            shared[t * stride + tx * stride + ty] = o < g.OutChannels && k < reduce ? weight[o * reduce + k] : 0f;
             Group.Barrier();
             for (int q = 0; q < t; q++)
             {
@@ -162,10 +177,10 @@ internal static class IlgpuKernels
             }
             Group.Barrier();
         }
-        StoreConv(y, bias, g, o, p, ohw, pixels, acc);
+        StoreConv(y, bias, g, p, oBase + tx, pixels, acc);
     }
 
-    /// <summary>As <see cref="ConvU8"/> on float input (args.InputScale unused).</summary>
+    /// <summary>As <see cref="ConvU8"/> on float input, NCHW or NHWC (args.InputScale unused), relu on read when asked.</summary>
     public static void ConvF32(ArrayView<float> x, ArrayView<float> weight, ArrayView<float> bias, ArrayView<float> y, ConvArgs g, SpecializedValue<int> tileSize)
     {
         int t = tileSize.Value;
@@ -177,38 +192,42 @@ internal static class IlgpuKernels
         int pixels = g.Batch * ohw;
         int kk = g.KernelH * g.KernelW;
         int reduce = g.InChannels * kk;
-        int o = Grid.IdxY * t + ty;
-        int p = Grid.IdxX * t + tx;
+        int p = Grid.IdxY * t + ty;
+        int oBase = Grid.IdxX * t;
 
         int sample = p / ohw;
         int rest = p - sample * ohw;
         int oy = rest / g.OutWidth;
-        int ox = rest - oy * g.OutWidth;
         int baseY = oy * g.Stride - g.Padding;
-        int baseX = ox * g.Stride - g.Padding;
+        int baseX = (rest - oy * g.OutWidth) * g.Stride - g.Padding;
         int sampleBase = sample * g.InChannels * g.Height * g.Width;
 
         float acc = 0f;
         for (int k0 = 0; k0 < reduce; k0 += t)
         {
-            int kw = k0 + tx;
-            shared[ty * stride + tx] = o < g.OutChannels && kw < reduce ? weight[o * reduce + kw] : 0f;
-            int kx = k0 + ty;
+            int k = k0 + tx;
             float v = 0f;
-            if (p < pixels && kx < reduce)
+            if (p < pixels && k < reduce)
             {
-                int ch = kx / kk;
-                int r = kx - ch * kk;
+                int ch = k / kk;
+                int r = k - ch * kk;
                 int ky = r / g.KernelW;
-                int kxx = r - ky * g.KernelW;
                 int iy = baseY + ky;
-                int ix = baseX + kxx;
+                int ix = baseX + r - ky * g.KernelW;
                 if (iy >= 0 && iy < g.Height && ix >= 0 && ix < g.Width)
                 {
-                    v = x[sampleBase + (ch * g.Height + iy) * g.Width + ix];
+                    v = g.InputNhwc != 0
+                        ? x[sampleBase + (iy * g.Width + ix) * g.InChannels + ch]
+                        : x[sampleBase + (ch * g.Height + iy) * g.Width + ix];
+                    if (g.ReluInput != 0 && v < 0f)
+                    {
+                        v = 0f;
+                    }
                 }
             }
-            shared[t * stride + ty * stride + tx] = v;
+            shared[ty * stride + tx] = v;
+            int o = oBase + ty;
+            shared[t * stride + tx * stride + ty] = o < g.OutChannels && k < reduce ? weight[o * reduce + k] : 0f;
             Group.Barrier();
             for (int q = 0; q < t; q++)
             {
@@ -216,21 +235,24 @@ internal static class IlgpuKernels
             }
             Group.Barrier();
         }
-        StoreConv(y, bias, g, o, p, ohw, pixels, acc);
+        StoreConv(y, bias, g, p, oBase + tx, pixels, acc);
     }
 
-    private static void StoreConv(ArrayView<float> y, ArrayView<float> bias, ConvArgs g, int o, int p, int ohw, int pixels, float acc)
+    private static void StoreConv(ArrayView<float> y, ArrayView<float> bias, ConvArgs g, int p, int o, int pixels, float acc)
     {
-        if (o < g.OutChannels && p < pixels)
+        if (p < pixels && o < g.OutChannels)
         {
-            int sample = p / ohw;
-            int pixel = p - sample * ohw;
+            int at = p * g.OutChannels + o;
             float v = acc;
             if (g.HasBias != 0)
             {
                 v += bias[o];
             }
-            y[(sample * g.OutChannels + o) * ohw + pixel] = DeviceMath.Activate(v, g.Activation);
+            if (g.AddToOutput != 0)
+            {
+                v += y[at];
+            }
+            y[at] = DeviceMath.Activate(v, g.Activation);
         }
     }
 
@@ -249,7 +271,7 @@ internal static class IlgpuKernels
         float pf = gx[gates + g.Hidden + j] + gh[gates + g.Hidden + j];
         float pg = gx[gates + 2 * g.Hidden + j] + gh[gates + 2 * g.Hidden + j];
         float po = gx[gates + 3 * g.Hidden + j] + gh[gates + 3 * g.Hidden + j];
-        int at = slots[b] * g.Hidden + j;
+        int at = slots[b] * g.StateStride + j;
         float cn = DeviceMath.Sigmoid(pf) * (keep * c[at]) + DeviceMath.Sigmoid(pi) * DeviceMath.Tanh(pg);
         float hn = DeviceMath.Sigmoid(po) * DeviceMath.Tanh(cn);
         c[at] = cn;
@@ -267,7 +289,7 @@ internal static class IlgpuKernels
         float r = DeviceMath.Sigmoid(gx[gates + j] + gh[gates + j]);
         float z = DeviceMath.Sigmoid(gx[gates + g.Hidden + j] + gh[gates + g.Hidden + j]);
         float n = DeviceMath.Tanh(gx[gates + 2 * g.Hidden + j] + r * gh[gates + 2 * g.Hidden + j]);
-        int at = slots[b] * g.Hidden + j;
+        int at = slots[b] * g.StateStride + j;
         float hn = (1f - z) * n + z * (keep * h[at]);
         h[at] = hn;
         output[b * g.Hidden + j] = hn;
@@ -280,7 +302,7 @@ internal static class IlgpuKernels
         int j = index - b * g.Hidden;
         int at = b * g.Hidden + j;
         float hn = DeviceMath.Tanh(gx[at] + gh[at]);
-        h[slots[b] * g.Hidden + j] = hn;
+        h[slots[b] * g.StateStride + j] = hn;
         output[at] = hn;
     }
 
@@ -308,31 +330,41 @@ internal static class IlgpuKernels
         }
     }
 
-    /// <summary>Max-pool (batch·C, H, W) → (batch·C, OH, OW), square window and stride, no padding; one thread per output.</summary>
-    public static void MaxPool(Index1D index, ArrayView<float> x, ArrayView<float> y, int height, int width, int window, int stride, int outHeight, int outWidth)
+    /// <summary>
+    /// Max-pool over NHWC (batch, H, W, C) → (batch, OH, OW, C), square window and stride, padded cells never win;
+    /// one thread per output.
+    /// </summary>
+    public static void MaxPool(Index1D index, ArrayView<float> x, ArrayView<float> y, PoolArgs g)
     {
-        int plane = index / (outHeight * outWidth);
-        int rest = index - plane * outHeight * outWidth;
-        int oy = rest / outWidth;
-        int ox = rest - oy * outWidth;
-        int baseAt = plane * height * width + oy * stride * width + ox * stride;
-        float max = x[baseAt];
-        for (int ky = 0; ky < window; ky++)
+        int ch = index % g.Channels;
+        int pixel = index / g.Channels;
+        int ox = pixel % g.OutWidth;
+        int rest = pixel / g.OutWidth;
+        int oy = rest % g.OutHeight;
+        int sample = rest / g.OutHeight;
+        int y0 = oy * g.Stride - g.Padding;
+        int x0 = ox * g.Stride - g.Padding;
+        float max = float.NegativeInfinity;
+        for (int ky = 0; ky < g.Window; ky++)
         {
-            for (int kx = 0; kx < window; kx++)
+            int iy = y0 + ky;
+            if (iy < 0 || iy >= g.Height)
             {
-                float v = x[baseAt + ky * width + kx];
-                max = v > max ? v : max;
+                continue;
+            }
+            for (int kx = 0; kx < g.Window; kx++)
+            {
+                int ix = x0 + kx;
+                if (ix >= 0 && ix < g.Width)
+                {
+                    float v = x[((sample * g.Height + iy) * g.Width + ix) * g.Channels + ch];
+                    max = v > max ? v : max;
+                }
             }
         }
         y[index] = max;
     }
 
-    /// <summary>Sets slot rows slots[r] of state (slots, width) to zero; thread (r, j).</summary>
-    public static void ZeroRows(Index1D index, ArrayView<float> state, ArrayView<int> slots, int width)
-    {
-        int r = index / width;
-        int j = index - r * width;
-        state[slots[r] * width + j] = 0f;
-    }
+    /// <summary>x ← act(x) elementwise.</summary>
+    public static void Activate(Index1D index, ArrayView<float> x, int activation) => x[index] = DeviceMath.Activate(x[index], activation);
 }
