@@ -32,6 +32,8 @@ internal struct ConvArgs
     public int ReluInput;
     /// <summary>1: the result is added to what y holds, before the activation.</summary>
     public int AddToOutput;
+    /// <summary>1: y is NCHW (batch, OC, OH, OW), the raw-kernel layout; 0: NHWC.</summary>
+    public int OutputNchw;
     public float InputScale;
 }
 
@@ -40,6 +42,13 @@ internal struct ConvArgs
 internal struct PoolArgs
 {
     public int Channels, Height, Width, Window, Stride, Padding, OutHeight, OutWidth;
+}
+
+/// <summary>Shape of one row copy.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct RowCopyArgs
+{
+    public int Width, HasSourceRows, HasDestinationRows;
 }
 
 /// <summary>Shape of one recurrent cell launch over a batch of streams.</summary>
@@ -243,6 +252,12 @@ internal static class IlgpuKernels
         if (p < pixels && o < g.OutChannels)
         {
             int at = p * g.OutChannels + o;
+            if (g.OutputNchw != 0)
+            {
+                int ohw = g.OutHeight * g.OutWidth;
+                int sample = p / ohw;
+                at = (sample * g.OutChannels + o) * ohw + p - sample * ohw;
+            }
             float v = acc;
             if (g.HasBias != 0)
             {
@@ -367,4 +382,17 @@ internal static class IlgpuKernels
 
     /// <summary>x ← act(x) elementwise.</summary>
     public static void Activate(Index1D index, ArrayView<float> x, int activation) => x[index] = DeviceMath.Activate(x[index], activation);
+
+    /// <summary>Row r (thread (r, j)) of destination ← row r of source, each through its row index when given.</summary>
+    public static void CopyRows(Index1D index, ArrayView<float> source, ArrayView<int> sourceRows, ArrayView<float> destination, ArrayView<int> destinationRows, RowCopyArgs g)
+    {
+        int r = index / g.Width;
+        int j = index - r * g.Width;
+        int from = g.HasSourceRows != 0 ? sourceRows[r] : r;
+        int to = g.HasDestinationRows != 0 ? destinationRows[r] : r;
+        destination[to * g.Width + j] = source[from * g.Width + j];
+    }
+
+    /// <summary>indices[i] = i.</summary>
+    public static void Iota(Index1D index, ArrayView<int> indices) => indices[index] = index;
 }

@@ -53,44 +53,58 @@ public static class IlgpuPlatform
         return result;
     }
 
+    /// <summary>Throws the one-line <see cref="ComputeBackendException"/> <see cref="Open"/> would, without creating an accelerator.</summary>
+    internal static void Check(string backend, int index)
+    {
+        using Context context = CreateContext(TypeOf(backend));
+        DeviceOf(context, backend, index);
+    }
+
     /// <summary>
     /// Opens device <paramref name="index"/> of <paramref name="backend"/> ("cuda", "opencl" or "ilgpu-cpu");
     /// throws <see cref="ComputeBackendException"/> with one line when there is no such device.
     /// </summary>
     internal static (Context Context, Accelerator Accelerator) Open(string backend, int index)
     {
-        AcceleratorType type = backend switch
-        {
-            CudaBackend => AcceleratorType.Cuda,
-            OpenClBackend => AcceleratorType.OpenCL,
-            CpuBackend => AcceleratorType.CPU,
-            _ => throw new ComputeBackendException($"unknown ILGPU backend '{backend}'"),
-        };
-        Context context = CreateContext(type);
+        Context context = CreateContext(TypeOf(backend));
         try
         {
-            Device[] devices = [.. context.Devices.Where(d => d.AcceleratorType == type)];
-            if (devices.Length == 0)
-            {
-                string why = type switch
-                {
-                    AcceleratorType.Cuda => "no NVIDIA GPU found (the CUDA driver, libcuda.so, is missing or sees no device)",
-                    AcceleratorType.OpenCL => "no OpenCL device found (no OpenCL ICD installed, or none that ILGPU supports)",
-                    _ => "ILGPU's CPU accelerator is unavailable",
-                };
-                throw new ComputeBackendException($"--backend {backend}: {why}; `agent devices` lists what is available");
-            }
-            if (index < 0 || index >= devices.Length)
-            {
-                throw new ComputeBackendException($"--device {index} does not exist: the {backend} backend has {devices.Length} device(s), 0..{devices.Length - 1}");
-            }
-            return (context, devices[index].CreateAccelerator(context));
+            return (context, DeviceOf(context, backend, index).CreateAccelerator(context));
         }
         catch
         {
             context.Dispose();
             throw;
         }
+    }
+
+    private static AcceleratorType TypeOf(string backend) => backend switch
+    {
+        CudaBackend => AcceleratorType.Cuda,
+        OpenClBackend => AcceleratorType.OpenCL,
+        CpuBackend => AcceleratorType.CPU,
+        _ => throw new ComputeBackendException($"unknown ILGPU backend '{backend}'"),
+    };
+
+    private static Device DeviceOf(Context context, string backend, int index)
+    {
+        AcceleratorType type = TypeOf(backend);
+        Device[] devices = [.. context.Devices.Where(d => d.AcceleratorType == type)];
+        if (devices.Length == 0)
+        {
+            string why = type switch
+            {
+                AcceleratorType.Cuda => "no NVIDIA GPU found (no CUDA driver, libcuda.so, or it sees no device)",
+                AcceleratorType.OpenCL => "no OpenCL device found (no OpenCL ICD installed, or none ILGPU can use)",
+                _ => "ILGPU's CPU accelerator is unavailable",
+            };
+            throw new ComputeBackendException($"--backend {backend}: {why}; 'agent devices' lists what this machine has");
+        }
+        if (index < 0 || index >= devices.Length)
+        {
+            throw new ComputeBackendException($"--device {index} does not exist: the {backend} backend has {devices.Length} device(s), 0..{devices.Length - 1}");
+        }
+        return devices[index];
     }
 
     private static readonly (AcceleratorType Type, string Backend)[] Backends =
