@@ -2,7 +2,7 @@ using AgentRnn.Host.Env;
 using AgentRnn.Host.Env.Samples;
 using AgentRnn.Host.Models;
 using AgentRnn.Host.Training;
-using AgentRnn.Memory;
+using AgentRnn.Core.Recurrent;
 using Xunit.Abstractions;
 
 namespace AgentRnn.Tests.Host.Training;
