@@ -68,6 +68,8 @@ public sealed class FfmpegPipeWriter : IFrameWriter
         };
         if (start.FileName != ffmpeg)
         {
+            // --wait: should setsid have to fork (it does when started as a process-group leader), it still exits only with ffmpeg.
+            start.ArgumentList.Add("--wait");
             start.ArgumentList.Add(ffmpeg);
         }
         foreach (string argument in new[]
