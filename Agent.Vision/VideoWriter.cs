@@ -12,7 +12,7 @@ namespace AgentRnn.Vision;
 /// Contract: one thread uses an instance at a time; <see cref="Write(ReadOnlySpan{byte}, PixelFormat, int)"/>
 /// allocates nothing; the file is complete only after <see cref="Close"/> or <see cref="Dispose"/>.
 /// </summary>
-public sealed unsafe class VideoWriter : IDisposable
+public sealed unsafe class VideoWriter : IFrameWriter
 {
     private readonly CvVideoWriter _writer;
     private readonly byte[] _converted;

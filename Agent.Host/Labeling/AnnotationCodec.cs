@@ -6,9 +6,10 @@ namespace AgentRnn.Host.Labeling;
 /// <summary>
 /// Which codec an annotated video is written with. Browser-playable first: H.264 for .mp4/.m4v/.mov/.mkv (fourcc
 /// avc1), VP9 then VP8 for .webm, each tried by opening OpenCV's FFmpeg writer, which fails when the FFmpeg
-/// in use has no such encoder. When none opens, .mp4/.mov fall back to MPEG-4 Part 2 (mp4v) and .mkv to FFV1
-/// (lossless), and <see cref="Why"/> says so; .avi is Motion JPEG. OpenCvSharp's official Linux runtime has no H.264,
-/// VP8 or VP9 encoder (only hardware wrappers that need a V4L2 device), so there .mp4 is mp4v.
+/// in use has no such encoder. OpenCvSharp's official Linux runtime has no H.264, VP8 or VP9 encoder (only hardware
+/// wrappers that need a V4L2 device), so .mp4/.m4v then go to the ffmpeg tool on PATH when it has libx264
+/// (<see cref="FfmpegPipeWriter"/>). When nothing opens, .mp4/.mov fall back to MPEG-4 Part 2 (mp4v) and .mkv to FFV1
+/// (lossless), and <see cref="Why"/> says so; .avi is Motion JPEG.
 /// </summary>
 /// <param name="FourCc">The fourcc written.</param>
 /// <param name="Name">The codec in words.</param>
@@ -24,7 +25,7 @@ internal sealed record AnnotationCodec(string FourCc, string Name, bool BrowserP
     /// Opens a writer for path (its extension picks the container) trying the browser-playable codecs first; throws an
     /// <see cref="AgentException"/> for an extension it cannot write or when no codec opens.
     /// </summary>
-    public static (VideoWriter Writer, AnnotationCodec Codec) Open(string path, double fps, int width, int height)
+    public static (IFrameWriter Writer, AnnotationCodec Codec) Open(string path, double fps, int width, int height)
     {
         string extension = Path.GetExtension(path).ToLowerInvariant();
         ((string FourCc, string Name)[] preferred, (string FourCc, string Name)? fallback) = extension switch
@@ -40,6 +41,20 @@ internal sealed record AnnotationCodec(string FourCc, string Name, bool BrowserP
             if (TryOpen(path, fourcc, fps, width, height) is VideoWriter writer)
             {
                 return (writer, new AnnotationCodec(fourcc, name, true, null));
+            }
+        }
+        if (extension is ".mp4" or ".m4v")
+        {
+            try
+            {
+                if (FfmpegPipeWriter.TryOpen(path, fps, width, height) is FfmpegPipeWriter piped)
+                {
+                    return (piped, new AnnotationCodec("avc1", "H.264", true, null));
+                }
+            }
+            catch (VideoException)
+            {
+                // The ffmpeg tool would not start: fall back below.
             }
         }
         string tried = string.Join(", ", preferred.Select(p => p.FourCc));
@@ -59,8 +74,8 @@ internal sealed record AnnotationCodec(string FourCc, string Name, bool BrowserP
         }
         string why = preferred.Length == 0
             ? "AVI holds Motion JPEG here, which browsers do not play; name the file .mp4 for H.264 where the encoder exists"
-            : $"the FFmpeg in OpenCV (OpenCvSharp's runtime) has no H.264 encoder (tried fourcc {tried}), so it is {chosen.Name}, " +
-              "which players such as VLC and ffplay play but browsers do not";
+            : $"the FFmpeg in OpenCV (OpenCvSharp's runtime) has no H.264 encoder (tried fourcc {tried}) and no ffmpeg with libx264 is on PATH" +
+              $"{(extension is ".mp4" or ".m4v" ? "" : " for this container")}, so it is {chosen.Name}, which players such as VLC and ffplay play but browsers do not";
         return (fallbackWriter, new AnnotationCodec(chosen.FourCc, chosen.Name, false, why));
     }
 

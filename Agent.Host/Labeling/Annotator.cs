@@ -13,13 +13,13 @@ namespace AgentRnn.Host.Labeling;
 /// </summary>
 internal sealed class Annotator : IDisposable
 {
-    private readonly VideoWriter _writer;
+    private readonly IFrameWriter _writer;
     private readonly string _partial;
     private readonly string[] _topLabels = new string[InfoStrip.TopLabels];
     private readonly float[] _topScores = new float[InfoStrip.TopLabels];
     private bool _finished;
 
-    private Annotator(string video, string path, string partial, VideoWriter writer, FrameRing ring, AnnotationCodec codec)
+    private Annotator(string video, string path, string partial, IFrameWriter writer, FrameRing ring, AnnotationCodec codec)
     {
         Video = video;
         Path = path;
@@ -67,7 +67,7 @@ internal sealed class Annotator : IDisposable
             {
                 Directory.CreateDirectory(directory);
             }
-            (VideoWriter writer, AnnotationCodec codec) = AnnotationCodec.Open(partial, fps > 0 ? fps : 30, width, height + strip);
+            (IFrameWriter writer, AnnotationCodec codec) = AnnotationCodec.Open(partial, fps > 0 ? fps : 30, width, height + strip);
             var ring = new FrameRing(width, height, strip, ringFrames);
             return new Annotator(video, full, partial, writer, ring, codec);
         }
