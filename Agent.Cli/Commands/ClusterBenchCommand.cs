@@ -67,7 +67,7 @@ internal static class ClusterBenchCommand
             try
             {
                 using var connect = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                connect.CancelAfter(TimeSpan.FromSeconds(30));
+                connect.CancelAfter(TimeSpan.FromSeconds(120)); // silos on a loaded box can take a minute to accept
                 await host.StartAsync(connect.Token);
             }
             catch (Exception e) when (e is not AgentException && !cancellationToken.IsCancellationRequested)
