@@ -42,8 +42,8 @@ public sealed class ClusterBench
     /// <summary>The first agent id; agents are FirstAgent .. FirstAgent + agents - 1.</summary>
     public int FirstAgent { get; init; }
 
-    /// <summary>How long one agent keeps retrying a failing step before the run fails. Default 120 s.</summary>
-    public TimeSpan RetryFor { get; init; } = TimeSpan.FromSeconds(120);
+    /// <summary>How long one agent keeps retrying a failing step before the run fails. Default 300 s.</summary>
+    public TimeSpan RetryFor { get; init; } = TimeSpan.FromSeconds(300);
 
     /// <summary>Called once per step, after every agent has done that step (tests kill a silo from here).</summary>
     public Func<int, Task>? OnStep { get; init; }

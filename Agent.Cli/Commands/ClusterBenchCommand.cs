@@ -60,13 +60,14 @@ internal static class ClusterBenchCommand
             {
                 client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (id, id));
                 client.UseStaticClustering(gateways);
-                client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
+                // Generous: under load a silo's queue of thousands of agents can take seconds; a timed-out step is retried (idempotent).
+                client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(30));
             });
             using IHost host = builder.Build();
             try
             {
                 using var connect = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                connect.CancelAfter(TimeSpan.FromSeconds(30));
+                connect.CancelAfter(TimeSpan.FromSeconds(120)); // silos on a loaded box can take a minute to accept
                 await host.StartAsync(connect.Token);
             }
             catch (Exception e) when (e is not AgentException && !cancellationToken.IsCancellationRequested)
@@ -80,7 +81,15 @@ internal static class ClusterBenchCommand
                 reference = bench.Reference(referenceModel, agentCount, stepCount);
             }
             long writesBefore = redisAddress is null ? 0 : await RedisWritesAsync(redisAddress);
-            ClusterBenchResult run = await bench.RunAsync(agentCount, stepCount, reference, cancellationToken);
+            ClusterBenchResult run;
+            try
+            {
+                run = await bench.RunAsync(agentCount, stepCount, reference, cancellationToken);
+            }
+            catch (TimeoutException e)
+            {
+                throw new AgentException(SiloCommand.FirstLine(e), e);
+            }
             double? writesPerSecond = redisAddress is null ? null : (await RedisWritesAsync(redisAddress) - writesBefore) / run.Seconds;
             await host.StopAsync(CancellationToken.None);
 

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Failover check of issue 16: redis-server + two `agent silo` + `agent cluster-bench --agents N`, with the second silo
 # SIGKILLed mid-run; the run must end with state_errors 0 (every agent's actions equal the model stepped in-process).
-# Usage: tools/cluster/failover.sh [AGENTS] [STEPS] [PERSIST_INTERVAL_MS] [KILL_AFTER_S]
+# Usage: tools/cluster/failover.sh [AGENTS] [STEPS] [PERSIST_INTERVAL_MS]
+# The kill comes mid-run: once Redis has taken a third of the run's writes (every-step persistence), or one write per
+# agent (interval persistence), read from INFO commandstats.
 # Everything listens on loopback, on free ports; logs and the JSON line go to $OUT (default a temporary folder).
 # AGENT (default: the built Release agent, else Debug) runs the CLI.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-agents=${1:-2000}; steps=${2:-20}; persist=${3:-0}; kill_after=${4:-8}
+agents=${1:-2000}; steps=${2:-20}; persist=${3:-0}
 out=${OUT:-$(mktemp -d)}
 mkdir -p "$out"
 agent=${AGENT:-}
@@ -38,14 +40,16 @@ for log in "$out/silo1.log" "$out/silo2.log"; do
   for _ in $(seq 600); do grep -q "silo ready" "$log" && break; sleep 0.2; done
   grep -q "silo ready" "$log" || { echo "error: a silo did not start; see $log" >&2; cat "$log" >&2; exit 1; }
 done
-echo "redis 127.0.0.1:$redis_port, silos $g1 and $g2 ready; bench $agents agents x $steps steps, persist interval ${persist} ms; SIGKILL of silo 2 after ${kill_after} s"
+echo "redis 127.0.0.1:$redis_port, silos $g1 and $g2 ready; bench $agents agents x $steps steps, persist interval ${persist} ms; SIGKILL of silo 2 mid-run"
 
 "$agent" cluster-bench --gateway "127.0.0.1:$g1,127.0.0.1:$g2" --agents "$agents" --steps "$steps" --redis "127.0.0.1:$redis_port" --json >"$out/bench.log" 2>&1 &
 bench=$!
-sleep "$kill_after"
+writes() { redis-cli -p "$redis_port" info commandstats | tr -d '\r' | awk -F'[=,:]' '/^cmdstat_eval/ {n += $3} END {print n + 0}'; }
+if [ "$persist" -eq 0 ]; then threshold=$((agents * steps / 3)); else threshold=$agents; fi
+while kill -0 "$bench" 2>/dev/null && [ "$(writes)" -lt "$threshold" ]; do sleep 0.2; done
 if kill -0 "$bench" 2>/dev/null; then
   kill -9 "$victim"
-  echo "killed silo 2 (pid $victim) at $(date -u +%T)"
+  echo "killed silo 2 (pid $victim) at $(date -u +%T), after $(writes) Redis writes"
 else
   echo "warning: the bench ended before the kill; raise STEPS" >&2
 fi
