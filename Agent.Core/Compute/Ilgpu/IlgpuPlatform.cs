@@ -29,12 +29,12 @@ public static class IlgpuPlatform
     public const string OpenClBackend = "opencl";
 
     /// <summary>
-    /// The CPU accelerator's shape for <c>--backend ilgpu-cpu</c>: one thread a group, as many multiprocessors as cores
-    /// up to 4. ILGPU runs every thread of a group as an OS thread and meets them at each barrier, so on a loaded
+    /// The CPU accelerator's shape for <c>--backend ilgpu-cpu</c>: two-thread groups, as many multiprocessors as cores
+    /// up to 4 (ILGPU's smallest warp is 2). ILGPU runs every thread of a group as an OS thread and meets them at each barrier, so on a loaded
     /// machine a 16-thread group spends its time waiting for threads to be scheduled; with one thread a group every
-    /// tile is 1×1 and no barrier waits, which keeps whole-model tests (NatureCNN at 84×84) affordable.
+    /// tile is 1×1 (one thread of the pair works) and no barrier waits, which keeps whole-model tests (NatureCNN at 84×84) affordable.
     /// </summary>
-    internal static CPUDevice CpuDevice { get; } = new(1, 1, Math.Clamp(Environment.ProcessorCount, 1, 4));
+    internal static CPUDevice CpuDevice { get; } = new(2, 1, Math.Clamp(Environment.ProcessorCount, 1, 4));
 
     /// <summary>
     /// A CPU accelerator with 16-thread groups (4×4 GEMM tiles, so the shared-memory tiling and its barriers run as on
