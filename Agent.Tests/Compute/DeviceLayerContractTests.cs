@@ -287,8 +287,17 @@ public sealed class CpuDeviceLayerContractTests(ITestOutputHelper output) : Devi
     protected override ComputeDevice CreateDevice() => new CpuDevice();
 }
 
-/// <summary>The contract on ILGPU's CPU accelerator (the GPU kernels, emulated): what CI runs of the ILGPU device.</summary>
+/// <summary>
+/// The contract on ILGPU's CPU accelerator with 16-thread groups, so the GPU kernels' 4×4 shared-memory tiles and
+/// barriers run as on a GPU: what CI runs of the ILGPU device's layers.
+/// </summary>
 public sealed class IlgpuCpuDeviceLayerContractTests(ITestOutputHelper output) : DeviceLayerContractTests(output)
+{
+    protected override ComputeDevice CreateDevice() => IlgpuDevice.OpenTiledCpu();
+}
+
+/// <summary>The contract on <c>--backend ilgpu-cpu</c> as the CLI opens it (one-thread groups, 1×1 tiles).</summary>
+public sealed class IlgpuCpuBackendLayerContractTests(ITestOutputHelper output) : DeviceLayerContractTests(output)
 {
     protected override ComputeDevice CreateDevice() => IlgpuDevice.Open(IlgpuPlatform.CpuBackend);
 }

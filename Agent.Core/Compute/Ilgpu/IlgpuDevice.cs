@@ -41,9 +41,14 @@ public sealed partial class IlgpuDevice : ComputeDevice
     /// Opens device <paramref name="index"/> of <paramref name="backend"/> ("cuda", "opencl" or "ilgpu-cpu") and
     /// compiles the kernels; throws <see cref="ComputeBackendException"/> with one line when it does not exist.
     /// </summary>
-    public static IlgpuDevice Open(string backend, int index = 0)
+    public static IlgpuDevice Open(string backend, int index = 0) => OpenShaped(backend, index, null);
+
+    /// <summary>ILGPU's CPU accelerator with 16-thread groups, so GEMM and convolution run 4×4 shared-memory tiles with barriers as on a GPU (tests).</summary>
+    internal static IlgpuDevice OpenTiledCpu() => OpenShaped(IlgpuPlatform.CpuBackend, 0, IlgpuPlatform.TiledCpuDevice);
+
+    private static IlgpuDevice OpenShaped(string backend, int index, ILGPU.Runtime.CPU.CPUDevice? cpuShape)
     {
-        (Context context, Accelerator accelerator) = IlgpuPlatform.Open(backend, index);
+        (Context context, Accelerator accelerator) = IlgpuPlatform.Open(backend, index, cpuShape);
         try
         {
             return new IlgpuDevice(context, accelerator, backend, index);

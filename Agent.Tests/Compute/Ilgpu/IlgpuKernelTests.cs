@@ -14,7 +14,7 @@ public sealed class IlgpuCpuFixture : IDisposable
 
     public IlgpuCpuFixture()
     {
-        (_context, Accelerator) = IlgpuPlatform.Open(IlgpuPlatform.CpuBackend, 0);
+        (_context, Accelerator) = IlgpuPlatform.Open(IlgpuPlatform.CpuBackend, 0, IlgpuPlatform.TiledCpuDevice);
         Kernels = new IlgpuKernelSet(Accelerator);
     }
 
@@ -233,6 +233,13 @@ public sealed class IlgpuKernelTests(IlgpuCpuFixture fixture, ITestOutputHelper 
             Activations.Softmax(logits.AsSpan(r * 6, 6), expected.AsSpan(r * 6, 6));
         }
         Check(expected, dp.GetAsArray1D());
+    }
+
+    [Fact]
+    public void Fixture_RunsFourByFourTiles()
+    {
+        // The point of this fixture: the shared-memory tiling and its barriers run with more than one thread a group.
+        Assert.Equal(4, fixture.Kernels.Tile);
     }
 
     [Fact]
