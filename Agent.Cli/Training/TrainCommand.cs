@@ -22,6 +22,7 @@ internal static class TrainCommand
     {
         var command = new Command("train", "Train a recurrent model in C#: PPO against a socket env, or supervised from per-frame video labels");
         command.Add(CreatePpo());
+        command.Add(CreateLabels());
         return command;
     }
 
@@ -197,6 +198,103 @@ internal static class TrainCommand
         });
         return command;
     }
+
+    private static Command CreateLabels()
+    {
+        var videos = new Argument<string[]>("VIDEO") { Description = "Videos to learn from", Arity = ArgumentArity.OneOrMore };
+        var labelFiles = new Option<string[]>("--labels") { Description = "CSV with frame,label columns (what agent label writes), one per video in order", Required = true, AllowMultipleArgumentsPerToken = true };
+        var output = new Option<string>("--out") { Description = "Model to write (safetensors, our layout; the class names in agent.train.classes)", Required = true };
+        var cell = new Option<string>("--cell") { Description = "Recurrent cell: lstm, gru or rnn", DefaultValueFactory = _ => "lstm" };
+        var seqLen = new Option<int>("--seq-len") { Description = "Frames per truncated-BPTT sequence", DefaultValueFactory = _ => 32 };
+        var batch = new Option<int>("--batch-size") { Description = "Sequences per minibatch", DefaultValueFactory = _ => 8 };
+        var epochs = new Option<int>("--epochs") { Description = "Passes over the training sequences", DefaultValueFactory = _ => 10 };
+        var lr = new Option<float>("--learning-rate") { Description = "Adam's learning rate", DefaultValueFactory = _ => 1e-3f };
+        var val = new Option<float>("--val-fraction") { Description = "Share of each video's sequences held out for validation", DefaultValueFactory = _ => 0.2f };
+        var hidden = new Option<int>("--hidden-size") { Description = "Recurrent hidden size", DefaultValueFactory = _ => 128 };
+        var frameSize = new Option<int>("--frame-size") { Description = "Square gray frame side the model sees (at least 36)", DefaultValueFactory = _ => 84 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the initialisation and shuffling", DefaultValueFactory = _ => 1 };
+        var command = new Command("labels", "Train a model to label every frame of videos (supervised BPTT on truncated sequences, validation accuracy reported)")
+        {
+            videos, labelFiles, output, cell, seqLen, batch, epochs, lr, val, hidden, frameSize, seed,
+        };
+        command.SetAction((ParseResult r, CancellationToken cancellationToken) =>
+        {
+            TextWriter error = r.InvocationConfiguration.Error;
+            string[] paths = r.GetValue(videos)!;
+            string[] csvs = r.GetValue(labelFiles)!;
+            if (csvs.Length != paths.Length)
+            {
+                throw new AgentException($"--labels: {csvs.Length} file(s) for {paths.Length} video(s); give one labels CSV per video, in order");
+            }
+            CellKind cellKind = ParseCell(r.GetValue(cell));
+            int side = r.GetValue(frameSize), hiddenSize = r.GetValue(hidden);
+            if (side < 36 || side > 1024)
+            {
+                throw new AgentException($"--frame-size must be 36..1024 (got {side}); NatureCNN needs at least 36x36");
+            }
+            if (hiddenSize < 1 || hiddenSize > ModelConfig.MaxDimension)
+            {
+                throw new AgentException($"--hidden-size must be 1..{ModelConfig.MaxDimension} (got {hiddenSize})");
+            }
+            string outPath = r.GetValue(output)!;
+            var guard = new OutputGuard();
+            foreach (string v in paths)
+            {
+                guard.Input(v, "video");
+            }
+            foreach (string c in csvs)
+            {
+                guard.Input(c, "labels file");
+            }
+            guard.Output(outPath, "model");
+            // Class names in order of first appearance, unless every label is an index.
+            var perVideo = csvs.Select(LabelTrainer.ReadLabels).ToArray();
+            string[] all = perVideo.SelectMany(d => d.Values).ToArray();
+            bool indices = all.Length > 0 && all.All(l => int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out int k) && k < ModelConfig.MaxDimension);
+            string[] classes = indices
+                ? Enumerable.Range(0, all.Max(l => int.Parse(l, CultureInfo.InvariantCulture)) + 1).Select(k => k.ToString(CultureInfo.InvariantCulture)).ToArray()
+                : all.Distinct(StringComparer.Ordinal).ToArray();
+            if (classes.Length < 2)
+            {
+                throw new AgentException($"the labels name {classes.Length} class(es); training needs at least 2");
+            }
+            var index = classes.Select((name, k) => (name, k)).ToDictionary(p => p.name, p => p.k, StringComparer.Ordinal);
+            var options = new LabelTrainOptions
+            {
+                SequenceLength = r.GetValue(seqLen), BatchSize = r.GetValue(batch), Epochs = r.GetValue(epochs),
+                LearningRate = r.GetValue(lr), ValidationFraction = r.GetValue(val), Seed = r.GetValue(seed),
+            };
+            ModelConfig config = ModelConfig.ForFrames(new PreprocessConfig(side, side, true, 1, PreprocessConfig.DefaultScale), ActionSpec.Discrete(classes.Length), cell: cellKind, hiddenSize: hiddenSize);
+            var trainer = new LabelTrainer(new TrainingNetwork(config, options.Seed), options);
+            for (int i = 0; i < paths.Length; i++)
+            {
+                int frames = trainer.AddVideo(paths[i], perVideo[i].ToDictionary(kv => kv.Key, kv => index[kv.Value]));
+                error.WriteLine($"{paths[i]}: {frames} frames, {perVideo[i].Count} labelled");
+            }
+            (int trainFrames, int valFrames) = trainer.Frames;
+            error.WriteLine($"training {ModelConfig.CellName(cellKind)} {hiddenSize} on {trainFrames} frames, validating on {valFrames}; classes {string.Join(", ", classes)}");
+            LabelEpochStats? last = null;
+            trainer.Run(s =>
+            {
+                last = s;
+                error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"epoch {s.Epoch}/{options.Epochs}  loss {s.TrainLoss:0.####}  train accuracy {s.TrainAccuracy:0.###}  validation accuracy {s.ValidationAccuracy:0.###}"));
+            }, cancellationToken);
+            trainer.Network.Save(outPath, new Dictionary<string, string> { ["agent.train.classes"] = string.Join(",", classes) });
+            r.InvocationConfiguration.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"wrote {outPath}: validation accuracy {last!.ValidationAccuracy:0.###} over {last.ValidationFrames} frames, train accuracy {last.TrainAccuracy:0.###} over {last.TrainFrames}"));
+            return Task.FromResult(0);
+        });
+        return command;
+    }
+
+    private static CellKind ParseCell(string? name) => name switch
+    {
+        "lstm" or null => CellKind.Lstm,
+        "gru" => CellKind.Gru,
+        "rnn" => CellKind.Rnn,
+        _ => throw new AgentException($"--cell must be lstm, gru or rnn (got '{name}')"),
+    };
 
     /// <summary>The model for an env's spaces: gray square frames → NatureCNN (512 features), other Boxes → a 64-64 tanh MLP; then the cell and the head.</summary>
     internal static ModelConfig ConfigFor(EnvSpec spec, CellKind cell, int hidden, int side, int stack)
