@@ -83,7 +83,7 @@ public static class AgentCli
         if (unknown.Count > 0 || parsed.Errors.Count > 0)
         {
             // All parse errors on one line: an unknown flag often also leaves a required argument missing.
-            IEnumerable<string> messages = unknown.Select(u => $"unknown option {u}")
+            IEnumerable<string> messages = unknown.Select(u => $"unknown option {u.Split('=', 2)[0]}")
                 .Concat(parsed.Errors.Select(e => e.Message.TrimEnd('.')).Where(m => !unknown.Any(u => m.Contains($"'{u}'", StringComparison.Ordinal))))
                 .Distinct();
             stderr.WriteLine($"error: {string.Join("; ", messages)} (see '{command} --help')");

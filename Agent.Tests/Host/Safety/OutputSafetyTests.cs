@@ -190,6 +190,8 @@ public sealed class OutputSafetyTests : IDisposable
         new[] { "inspect", "--bogus" },
         new[] { "run", "--env", "tcp://127.0.0.1:9", "--bogus" },
         new[] { "bench", "--bogus" },
+        new[] { "bench", "--bogus=3" },
+        new[] { "label", "v.mp4", "--model", "m.safetensors", "--bogus=x" },
         new[] { "probe", "v.mp4", "--bogus" },
         new[] { "devices", "--bogus" },
         new[] { "--bogus" },
