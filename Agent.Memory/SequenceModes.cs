@@ -1,4 +1,5 @@
 using System.Buffers;
+using AgentRnn.Core.Recurrent;
 
 namespace AgentRnn.Memory;
 

@@ -1,3 +1,5 @@
+using AgentRnn.Core.Recurrent;
+
 namespace AgentRnn.Memory;
 
 /// <summary>

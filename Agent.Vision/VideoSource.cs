@@ -1,13 +1,14 @@
+using AgentRnn.Vision.Ffmpeg;
 using AgentRnn.Vision.OpenCv;
-using OpenCvSharp;
-using OpenCvSharp.Internal;
 
 namespace AgentRnn.Vision;
 
 /// <summary>
-/// A video file (any container and codec OpenCvSharp's FFmpeg reads) or a stream URL, decoded frame by frame through
-/// OpenCV's cv::VideoCapture (FFmpeg backend) into caller-owned buffers, or lent in place. OpenCV decodes to BGR;
-/// other layouts are one cv::cvtColor from it. Gray frames are cv::COLOR_BGR2GRAY of that BGR frame by default (what
+/// A video file (any container and codec FFmpeg reads) or a stream URL, decoded frame by frame into caller-owned
+/// buffers, or lent in place. The decoder (<see cref="VideoSourceOptions.Decoder"/>) is the system's FFmpeg where it loads
+/// (Debian 12's FFmpeg 5.1, the libraries Debian's cv2 uses, so BGR frames equal cv2.VideoCapture's byte for byte and
+/// H.264 decodes with FFmpeg's assembly), else OpenCvSharp's cv::VideoCapture. Frames decode to BGR; other layouts are
+/// one cv::cvtColor from it. Gray frames are cv::COLOR_BGR2GRAY of that BGR frame by default (what
 /// Python's cv2 gives), or with <see cref="GrayConversion.Luma"/> the decoded luma plane (<see cref="VideoSourceOptions.Gray"/>).
 /// Frame counts are exact (every decoded frame, drained at the end), timestamps come from the stream
 /// (<see cref="VideoFrameInfo"/>), and frames decoded before an error are delivered; the read that meets the error
@@ -16,8 +17,7 @@ namespace AgentRnn.Vision;
 /// </summary>
 public sealed unsafe class VideoSource : IDisposable
 {
-    private readonly VideoCapture _capture;
-    private readonly Mat _decoded = new();
+    private readonly FrameDecoder _decoder;
     private readonly byte[] _converted;
     private readonly VideoSourceOptions _options;
     private readonly bool _luma;
@@ -26,20 +26,20 @@ public sealed unsafe class VideoSource : IDisposable
     private bool _ended;
     private bool _disposed;
 
-    private VideoSource(string path, VideoCapture capture, VideoSourceOptions options, in StreamFacts facts, bool luma, bool fullRange)
+    private VideoSource(string path, FrameDecoder decoder, VideoSourceOptions options)
     {
         Path = path;
-        _capture = capture;
+        _decoder = decoder;
         _options = options;
-        _luma = luma;
-        _fullRange = fullRange;
-        Width = facts.Width;
-        Height = facts.Height;
-        Fps = double.IsFinite(facts.Fps) && facts.Fps > 0 ? facts.Fps : 0;
-        DeclaredFrameCount = facts.DeclaredFrames is > 0 and <= int.MaxValue ? (int)facts.DeclaredFrames : null;
-        Codec = FourCc.Decode(facts.FourCc);
+        _luma = decoder.Luma;
+        _fullRange = decoder.FullRange;
+        Width = decoder.Width;
+        Height = decoder.Height;
+        Fps = double.IsFinite(decoder.Fps) && decoder.Fps > 0 ? decoder.Fps : 0;
+        DeclaredFrameCount = decoder.DeclaredFrames is > 0 and <= int.MaxValue ? (int)decoder.DeclaredFrames : null;
+        Codec = decoder.Codec;
         Format = options.Format;
-        Gray = Format != PixelFormat.Gray ? null : luma ? GrayConversion.Luma : GrayConversion.CvtColor;
+        Gray = Format != PixelFormat.Gray ? null : _luma ? GrayConversion.Luma : GrayConversion.CvtColor;
         RowBytes = Width * Format.BytesPerPixel();
         _converted = GC.AllocateUninitializedArray<byte>(FrameBytes, pinned: true);
     }
@@ -64,6 +64,9 @@ public sealed unsafe class VideoSource : IDisposable
 
     /// <summary>The codec's four-character code as OpenCV reports it (e.g. "mp4v", "MJPG", "FFV1", "avc1", "h264").</summary>
     public string Codec { get; }
+
+    /// <summary>The decoder in use: <see cref="VideoDecoder.SystemFfmpeg"/> or <see cref="VideoDecoder.OpenCvSharp"/>.</summary>
+    public VideoDecoder Decoder => _decoder.Kind;
 
     /// <summary>The layout the Read methods give.</summary>
     public PixelFormat Format { get; }
@@ -109,42 +112,35 @@ public sealed unsafe class VideoSource : IDisposable
                 throw new VideoException(pathOrUrl, "the file is empty");
             }
         }
-        OpenCvRuntime.EnsureReady();
-        var capture = new VideoCapture(pathOrUrl, VideoCaptureAPIs.FFMPEG);
-        try
+        bool luma = options.Format == PixelFormat.Gray && options.Gray == GrayConversion.Luma;
+        VideoDecoder decoder = ChosenDecoder(options.Decoder);
+        if (decoder == VideoDecoder.SystemFfmpeg && !Av.Available && options.Decoder == VideoDecoder.SystemFfmpeg)
         {
-            if (!capture.IsOpened())
-            {
-                throw new VideoException(pathOrUrl, isUrl ? "cannot open the stream (unreachable, or not a video FFmpeg can read)"
-                    : ContainerProbe.IsAudioOnly(pathOrUrl) ? "has no video stream (it holds sound only)"
-                    : "not a video FFmpeg can read (unknown container or codec, or a damaged header)");
-            }
-            var facts = new StreamFacts(
-                (int)capture.Get(VideoCaptureProperties.FrameWidth),
-                (int)capture.Get(VideoCaptureProperties.FrameHeight),
-                capture.Get(VideoCaptureProperties.Fps),
-                CountOf(capture.Get(VideoCaptureProperties.FrameCount)),
-                (int)(uint)(long)capture.Get(VideoCaptureProperties.FourCC));
-            string codec = FourCc.Decode(facts.FourCc);
-            // FFmpeg's tty demuxer renders any text file as ANSI art; that is never a recorded video.
-            if (codec == "ansi")
-            {
-                throw new VideoException(pathOrUrl, "not a video FFmpeg can read (it is text, which FFmpeg would only render as ANSI art)");
-            }
-            if (facts.Width <= 0 || facts.Height <= 0)
-            {
-                throw new VideoException(pathOrUrl, $"the video stream reports an unusable frame size {facts.Width}x{facts.Height}");
-            }
-            int pixelFormat = (int)(uint)(long)capture.Get(VideoCaptureProperties.CodecPixelFormat);
-            bool luma = options.Format == PixelFormat.Gray && options.Gray == GrayConversion.Luma
-                && LumaPlanes.HasLumaPlane(pixelFormat) && capture.Set(VideoCaptureProperties.ConvertRgb, 0);
-            return new VideoSource(pathOrUrl, capture, options, facts, luma, LumaPlanes.IsFullRange(pixelFormat, codec));
+            throw new VideoException(pathOrUrl, $"the system FFmpeg decoder was asked for but cannot be used: {Av.WhyUnavailable}");
         }
-        catch
+        FrameDecoder? opened = decoder == VideoDecoder.SystemFfmpeg ? SystemFfmpegDecoder.TryOpen(pathOrUrl, luma) : null;
+        opened ??= OpenCvDecoder.Open(pathOrUrl, isUrl, luma);
+        return new VideoSource(pathOrUrl, opened, options);
+    }
+
+    /// <summary>
+    /// Whether the system's FFmpeg decoder can be used here (Linux x64 with libavformat59, libavcodec59, libavutil57 and
+    /// libswscale6); otherwise why not.
+    /// </summary>
+    public static (bool Available, string? Reason) SystemFfmpeg => (Av.Available, Av.WhyUnavailable);
+
+    // The requested decoder, with AGENTRNN_VIDEO_DECODER (auto, ffmpeg, opencvsharp) overriding Auto.
+    private static VideoDecoder ChosenDecoder(VideoDecoder requested)
+    {
+        if (requested == VideoDecoder.Auto)
         {
-            capture.Dispose();
-            throw;
+            requested = Environment.GetEnvironmentVariable("AGENTRNN_VIDEO_DECODER")?.Trim().ToLowerInvariant() switch
+            {
+                "opencvsharp" or "opencv" => VideoDecoder.OpenCvSharp,
+                _ => VideoDecoder.SystemFfmpeg,
+            };
         }
+        return requested;
     }
 
     /// <summary>Decodes the next frame into a packed buffer (stride <see cref="RowBytes"/>); false at the end of the stream.</summary>
@@ -178,7 +174,7 @@ public sealed unsafe class VideoSource : IDisposable
 
     /// <summary>
     /// Decodes the next frame and lends it in <see cref="Format"/> without copying it out: row y at y·stride of frame,
-    /// valid until the next Read, Grab, Seek or Dispose. BGR frames (and full-range luma) are OpenCV's own decoded
+    /// valid until the next Read, Grab, Seek or Dispose. BGR frames (and full-range luma) are the decoder's own
     /// buffer; other layouts are converted once into a buffer this source owns. False at the end of the stream.
     /// </summary>
     public bool Read(out ReadOnlySpan<byte> frame, out int stride, out VideoFrameInfo info)
@@ -192,8 +188,8 @@ public sealed unsafe class VideoSource : IDisposable
         }
         if (Format == PixelFormat.Bgr || (_luma && _fullRange))
         {
-            stride = (int)_decoded.Step();
-            frame = new ReadOnlySpan<byte>((byte*)_decoded.Data, (Height - 1) * stride + RowBytes);
+            stride = (int)_decoder.Step;
+            frame = new ReadOnlySpan<byte>(_decoder.Data, (Height - 1) * stride + RowBytes);
             return true;
         }
         fixed (byte* converted = _converted)
@@ -214,34 +210,37 @@ public sealed unsafe class VideoSource : IDisposable
         {
             return false;
         }
-        OpenCvRuntime.Check(NativeMethods.videoio_VideoCapture_grab(_capture.CvPtr, out int grabbed));
-        GC.KeepAlive(this);
-        return Advance(grabbed != 0, out info);
+        return Advance(_decoder.Next(convert: false, out double seconds), seconds, out info);
     }
 
     /// <summary>
     /// Makes frameIndex the next frame Read returns. Forward seeks decode the frames in between (exact for every
-    /// stream); backward seeks use OpenCV's CAP_PROP_POS_FRAMES, which lands exactly on constant-frame-rate files and
-    /// by timestamp (index/fps) on variable-frame-rate ones.
+    /// stream). Backward seeks with the system FFmpeg reopen the file and decode forward (exact for every stream); with
+    /// OpenCvSharp they use CAP_PROP_POS_FRAMES, which lands exactly on constant-frame-rate files and by timestamp
+    /// (index/fps) on variable-frame-rate ones.
     /// </summary>
     public void Seek(int frameIndex)
     {
         ThrowIfDisposed();
         ArgumentOutOfRangeException.ThrowIfNegative(frameIndex);
-        if (frameIndex >= FrameIndex)
+        if (frameIndex < FrameIndex)
         {
-            while (FrameIndex < frameIndex && Grab(out _))
+            int landed;
+            try
             {
+                landed = _decoder.Rewind(frameIndex);
             }
-            return;
+            catch (InvalidOperationException)
+            {
+                throw new VideoException(Path, $"cannot seek to frame {frameIndex}: the stream cannot seek", frameIndex);
+            }
+            FrameIndex = landed;
+            _lastTimestamp = null;
+            _ended = false;
         }
-        if (!_capture.Set(VideoCaptureProperties.PosFrames, frameIndex))
+        while (FrameIndex < frameIndex && Grab(out _))
         {
-            throw new VideoException(Path, $"cannot seek to frame {frameIndex}: the stream cannot seek", frameIndex);
         }
-        FrameIndex = frameIndex;
-        _lastTimestamp = null;
-        _ended = false;
     }
 
     /// <inheritdoc />
@@ -252,13 +251,10 @@ public sealed unsafe class VideoSource : IDisposable
             return;
         }
         _disposed = true;
-        _decoded.Dispose();
-        _capture.Dispose();
+        _decoder.Dispose();
     }
 
-    private static long CountOf(double frames) => double.IsFinite(frames) && frames > 0 && frames < 9.0e18 ? (long)frames : 0;
-
-    // cv::VideoCapture::read into the reused Mat (OpenCV keeps its buffer when size and type repeat).
+    // The next frame, converted (BGR or luma at the decoder's Data).
     private bool Decode(out VideoFrameInfo info)
     {
         info = default;
@@ -266,22 +262,21 @@ public sealed unsafe class VideoSource : IDisposable
         {
             return false;
         }
-        OpenCvRuntime.Check(NativeMethods.videoio_VideoCapture_read_Mat(_capture.CvPtr, _decoded.CvPtr, out int read));
-        GC.KeepAlive(this);
-        if (read != 0 && (_decoded.Cols != Width || _decoded.Rows != Height || _decoded.Type() != (_luma ? MatType.CV_8UC1 : MatType.CV_8UC3)))
+        bool decoded = _decoder.Next(convert: true, out double seconds);
+        if (decoded && (_decoder.FrameWidth != Width || _decoder.FrameHeight != Height))
         {
             _ended = true;
             throw new VideoException(
-                Path, $"decoding stopped at frame {FrameIndex}: the decoded frame is {_decoded.Cols}x{_decoded.Rows}, not the stream's {Width}x{Height}", FrameIndex);
+                Path, $"decoding stopped at frame {FrameIndex}: the decoded frame is {_decoder.FrameWidth}x{_decoder.FrameHeight}, not the stream's {Width}x{Height}", FrameIndex);
         }
-        return Advance(read != 0, out info);
+        return Advance(decoded, seconds, out info);
     }
 
     // The decoded frame in Format at destination, rows stride apart.
     private void Convert(byte* destination, nint stride)
     {
-        byte* source = (byte*)_decoded.Data;
-        nint step = (nint)_decoded.Step();
+        byte* source = _decoder.Data;
+        nint step = _decoder.Step;
         if (!_luma)
         {
             Cv.CvtColor(source, step, PixelFormat.Bgr, destination, stride, Format, Width, Height);
@@ -297,16 +292,13 @@ public sealed unsafe class VideoSource : IDisposable
                 LumaRange.Expand(new ReadOnlySpan<byte>(source + y * step, Width), new Span<byte>(destination + y * stride, Width));
             }
         }
-        GC.KeepAlive(this);
     }
 
-    private bool Advance(bool decoded, out VideoFrameInfo info)
+    private bool Advance(bool decoded, double seconds, out VideoFrameInfo info)
     {
         if (decoded)
         {
-            OpenCvRuntime.Check(NativeMethods.videoio_VideoCapture_get(_capture.CvPtr, (int)VideoCaptureProperties.PosMsec, out double posMsec));
-            GC.KeepAlive(this);
-            double timestamp = Timestamp(posMsec);
+            double timestamp = Timestamp(seconds);
             info = new VideoFrameInfo(FrameIndex, timestamp);
             _lastTimestamp = timestamp;
             FrameIndex++;
@@ -320,9 +312,8 @@ public sealed unsafe class VideoSource : IDisposable
 
     // A frame without a usable time (missing, negative, or not after the previous frame's) gets an extrapolation from
     // the frame rate; OpenCV reports 0 for a frame FFmpeg gave no timestamp.
-    private double Timestamp(double posMsec)
+    private double Timestamp(double seconds)
     {
-        double seconds = posMsec / 1000.0;
         bool usable = double.IsFinite(seconds) && seconds >= 0
             && (seconds > 0 || FrameIndex == 0)
             && (_lastTimestamp is not double last || seconds > last);
@@ -334,7 +325,7 @@ public sealed unsafe class VideoSource : IDisposable
         return _lastTimestamp is double previous ? previous + interval : FrameIndex * interval;
     }
 
-    // OpenCV's read fails alike at the end and where a broken stream stops decoding. Containers declare a frame count
+    // Decoding ends alike at the end and where a broken stream stops. Containers declare a frame count
     // (AVI, MP4) or a duration OpenCV turns into one (Matroska, WebM). The count alone over-estimates
     // variable-frame-rate streams, so a break also needs the last timestamp to fall short of the declared length by
     // more than two frame intervals.
@@ -359,6 +350,4 @@ public sealed unsafe class VideoSource : IDisposable
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
-
-    private readonly record struct StreamFacts(int Width, int Height, double Fps, long DeclaredFrames, int FourCc);
 }

@@ -4,7 +4,7 @@ namespace AgentRnn.Vision;
 public sealed record VideoSourceOptions
 {
     /// <summary>
-    /// Layout <see cref="VideoSource.Read(Span{byte}, out VideoFrameInfo)"/> writes. OpenCV decodes every frame to BGR;
+    /// Layout <see cref="VideoSource.Read(Span{byte}, out VideoFrameInfo)"/> writes. Frames decode to BGR;
     /// Rgb, Rgba, Bgra and Gray are one cv::cvtColor from it (Gray: see <see cref="Gray"/>). Default Bgr.
     /// </summary>
     public PixelFormat Format { get; init; } = PixelFormat.Bgr;
@@ -21,4 +21,10 @@ public sealed record VideoSourceOptions
     /// naming the frame index (a truncated or corrupt file) instead of returning false. Default true.
     /// </summary>
     public bool DetectTruncation { get; init; } = true;
+
+    /// <summary>
+    /// Which library decodes: <see cref="VideoDecoder.Auto"/> (default) takes the system's FFmpeg where it loads and
+    /// OpenCvSharp otherwise; the environment variable AGENTRNN_VIDEO_DECODER=opencvsharp forces OpenCvSharp for Auto.
+    /// </summary>
+    public VideoDecoder Decoder { get; init; } = VideoDecoder.Auto;
 }

@@ -15,7 +15,10 @@ cmd="apt-get install -y$need"
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   echo "agentrnn: installing missing packages:$need" >&2
   export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y -qq $need >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq $need >/dev/null 2>&1; } || {
+  # A multi-target build runs this once per target framework, in parallel, and the test project's check may
+  # run beside it: one apt-get at a time (flock), and apt waits for a dpkg lock held by anything else.
+  exec 9>/tmp/agentrnn-apt.lock && command -v flock >/dev/null 2>&1 && flock 9
+  apt-get -o DPkg::Lock::Timeout=600 install -y -qq $need >/dev/null 2>&1 || { apt-get -o DPkg::Lock::Timeout=600 update -qq >/dev/null 2>&1 && apt-get -o DPkg::Lock::Timeout=600 install -y -qq $need >/dev/null 2>&1; } || {
     echo "error: could not install the run-time packages; run: sudo $cmd" >&2; exit 1; }
   exit 0
 fi

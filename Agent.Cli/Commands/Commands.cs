@@ -14,5 +14,8 @@ internal static class Commands
         yield return DevicesCommand.Create();
         yield return LabelCommand.Create();
         yield return BenchCommand.Create();
+        yield return TrainCommand.Create();
+        yield return SiloCommand.Create();
+        yield return ClusterBenchCommand.Create();
     }
 }

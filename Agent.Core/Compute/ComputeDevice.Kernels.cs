@@ -93,22 +93,25 @@ public abstract partial class ComputeDevice
     }
 
     /// <summary>Row copy on checked arguments; see <see cref="CopyRows"/>.</summary>
-    protected abstract void CopyRowsCore(DeviceView<float> source, DeviceView<int> sourceRows, DeviceView<float> destination, DeviceView<int> destinationRows, int rows, int width);
+    protected virtual void CopyRowsCore(DeviceView<float> source, DeviceView<int> sourceRows, DeviceView<float> destination, DeviceView<int> destinationRows, int rows, int width) => throw RawKernelsRetired();
 
     /// <summary>GEMM on checked arguments; see <see cref="Gemm"/>.</summary>
-    protected abstract void GemmCore(DeviceView<float> a, DeviceView<float> b, DeviceView<float> bias, DeviceView<float> c, int m, int n, int k, bool accumulate, Activation activation);
+    protected virtual void GemmCore(DeviceView<float> a, DeviceView<float> b, DeviceView<float> bias, DeviceView<float> c, int m, int n, int k, bool accumulate, Activation activation) => throw RawKernelsRetired();
 
     /// <summary>Float convolution on checked arguments.</summary>
-    protected abstract void Conv2dCore(DeviceView<float> x, DeviceView<float> weight, DeviceView<float> bias, DeviceView<float> y, ConvGeometry geometry, int batch, Activation activation);
+    protected virtual void Conv2dCore(DeviceView<float> x, DeviceView<float> weight, DeviceView<float> bias, DeviceView<float> y, ConvGeometry geometry, int batch, Activation activation) => throw RawKernelsRetired();
 
     /// <summary>uint8 convolution on checked arguments.</summary>
-    protected abstract void Conv2dCore(DeviceView<byte> x, float inputScale, DeviceView<float> weight, DeviceView<float> bias, DeviceView<float> y, ConvGeometry geometry, int batch, Activation activation);
+    protected virtual void Conv2dCore(DeviceView<byte> x, float inputScale, DeviceView<float> weight, DeviceView<float> bias, DeviceView<float> y, ConvGeometry geometry, int batch, Activation activation) => throw RawKernelsRetired();
 
     /// <summary>LSTM recurrence on checked arguments; see <see cref="LstmSequence"/>.</summary>
-    protected abstract void LstmSequenceCore(DeviceView<float> inputGates, DeviceView<float> hiddenWeight, DeviceView<float> hiddenBias, DeviceView<float> h, DeviceView<float> c, DeviceView<float> episodeStarts, DeviceView<float> output, int steps, int batch, int hidden);
+    protected virtual void LstmSequenceCore(DeviceView<float> inputGates, DeviceView<float> hiddenWeight, DeviceView<float> hiddenBias, DeviceView<float> h, DeviceView<float> c, DeviceView<float> episodeStarts, DeviceView<float> output, int steps, int batch, int hidden) => throw RawKernelsRetired();
 
     /// <summary>GRU recurrence on checked arguments; see <see cref="GruSequence"/>.</summary>
-    protected abstract void GruSequenceCore(DeviceView<float> inputGates, DeviceView<float> hiddenWeight, DeviceView<float> hiddenBias, DeviceView<float> h, DeviceView<float> episodeStarts, DeviceView<float> output, int steps, int batch, int hidden);
+    protected virtual void GruSequenceCore(DeviceView<float> inputGates, DeviceView<float> hiddenWeight, DeviceView<float> hiddenBias, DeviceView<float> h, DeviceView<float> episodeStarts, DeviceView<float> output, int steps, int batch, int hidden) => throw RawKernelsRetired();
+
+    // The raw kernels below serve only the retiring DevicePolicyNetwork; devices implement the layer API instead.
+    private NotSupportedException RawKernelsRetired() => new($"the {Name} device runs layers (CreateConv, CreateLinear, CreateRecurrent, CreateMaxPool2d), not raw kernels");
 
     private void CheckConv(DeviceView<float> weight, DeviceView<float> bias, DeviceView<float> y, ConvGeometry geometry, int batch, Activation activation)
     {

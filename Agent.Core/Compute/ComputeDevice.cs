@@ -1,18 +1,22 @@
 namespace AgentRnn.Core.Compute;
 
 /// <summary>
-/// A device that holds buffers and runs the model's kernels on them: GEMM, 2-D convolution and the LSTM/GRU
-/// recurrence. Float32, row-major, PyTorch semantics. Each backend (Cpu/, OpenCl/) implements the protected
-/// *Core methods; argument checks live here, once, so every backend sees only valid calls.
+/// A device that holds buffers and creates the layers a policy network is made of: convolutions, linear layers,
+/// recurrent layers that own per-slot state, and max pooling (<see cref="CreateConv"/>, <see cref="CreateLinear"/>,
+/// <see cref="CreateRecurrent"/>, <see cref="CreateMaxPool2d"/>). Float32, PyTorch semantics. Each device (the CPU
+/// over AgentRnn.Core.Kernels; accelerators) implements the protected *Core methods and the layer classes;
+/// argument checks live in the abstract classes, once, so every device sees only valid calls.
 /// </summary>
 /// <remarks>
-/// Kernels are enqueued in order and may run asynchronously; <see cref="DeviceBuffer{T}.Read"/> and
-/// <see cref="Synchronize"/> wait for them. Buffers are children of the device: disposing the device releases
-/// every buffer it allocated. Thread-safety: one thread at a time uses a device and its buffers.
+/// Work is enqueued in order and may run asynchronously; <see cref="DeviceBuffer{T}.Read"/> and
+/// <see cref="Synchronize"/> wait for it. Buffers and layers are children of the device: disposing the device
+/// releases every buffer and layer it created. Thread-safety: one thread at a time uses a device, its buffers and its
+/// layers (they share the device's scratch memory); two devices may run concurrently.
 /// </remarks>
 public abstract partial class ComputeDevice : IDisposable
 {
     private readonly HashSet<IOwnedBuffer> _buffers = new(ReferenceEqualityComparer.Instance);
+    private readonly HashSet<IOwnedLayer> _layers = new(ReferenceEqualityComparer.Instance);
     private readonly Lock _gate = new();
     private bool _disposed;
 
@@ -21,6 +25,12 @@ public abstract partial class ComputeDevice : IDisposable
 
     /// <summary>Human-readable device name (e.g. "cpu" or the OpenCL device name).</summary>
     public abstract string Name { get; }
+
+    /// <summary>The device's number among the devices of its kind (0 for the CPU).</summary>
+    public virtual int Index => 0;
+
+    /// <summary>Memory the device can hold, in bytes (for the CPU, the memory available to the process).</summary>
+    public abstract long MemoryBytes { get; }
 
     /// <summary>True once disposed.</summary>
     public bool IsDisposed => _disposed;
@@ -33,6 +43,18 @@ public abstract partial class ComputeDevice : IDisposable
             lock (_gate)
             {
                 return _buffers.Count;
+            }
+        }
+    }
+
+    /// <summary>Number of live layers the device owns.</summary>
+    public int LayerCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _layers.Count;
             }
         }
     }
@@ -75,6 +97,7 @@ public abstract partial class ComputeDevice : IDisposable
     public void Dispose()
     {
         IOwnedBuffer[] owned;
+        IOwnedLayer[] layers;
         lock (_gate)
         {
             if (_disposed)
@@ -84,6 +107,12 @@ public abstract partial class ComputeDevice : IDisposable
             _disposed = true;
             owned = [.. _buffers];
             _buffers.Clear();
+            layers = [.. _layers];
+            _layers.Clear();
+        }
+        foreach (IOwnedLayer layer in layers)
+        {
+            layer.ReleaseFromDevice();
         }
         foreach (IOwnedBuffer buffer in owned)
         {
@@ -113,6 +142,31 @@ public abstract partial class ComputeDevice : IDisposable
         {
             _buffers.Remove((IOwnedBuffer)buffer);
         }
+    }
+
+    internal void ForgetLayer(DeviceLayer layer)
+    {
+        lock (_gate)
+        {
+            _layers.Remove(layer);
+        }
+    }
+
+    /// <summary>Registers a layer a *Core factory created, so disposing the device disposes it.</summary>
+    private TLayer Own<TLayer>(TLayer layer)
+        where TLayer : DeviceLayer
+    {
+        lock (_gate)
+        {
+            _layers.Add(layer);
+        }
+        return layer;
+    }
+
+    /// <summary>Lets the device release a layer without the layer calling back into the device.</summary>
+    internal interface IOwnedLayer
+    {
+        void ReleaseFromDevice();
     }
 
     /// <summary>Lets the device release a buffer without the buffer calling back into the device.</summary>

@@ -10,6 +10,9 @@ public static class KernelParallelism
 {
     private static int _maxThreads = KernelThreads.Count;
 
+    [ThreadStatic]
+    private static int t_limit;
+
     /// <summary>Threads a kernel call could use: the workers started for this machine's processors, plus the caller.</summary>
     public static int Available => KernelThreads.Count;
 
@@ -26,5 +29,36 @@ public static class KernelParallelism
             ArgumentOutOfRangeException.ThrowIfGreaterThan(value, Available);
             Volatile.Write(ref _maxThreads, value);
         }
+    }
+
+    /// <summary>
+    /// The threads a kernel call on this thread may use: <see cref="MaxThreads"/>, lowered by the innermost
+    /// <see cref="Limit"/> scope on this thread (a device's per-instance thread count).
+    /// </summary>
+    internal static int Effective
+    {
+        get
+        {
+            int max = MaxThreads;
+            int limit = t_limit;
+            return limit > 0 && limit < max ? limit : max;
+        }
+    }
+
+    /// <summary>Until disposed, kernel calls on this thread use at most <paramref name="threads"/> threads (0: no limit).</summary>
+    internal static Scope Limit(int threads) => new(threads);
+
+    /// <summary>Restores the previous per-thread limit when disposed; dispose on the same thread.</summary>
+    internal readonly struct Scope : IDisposable
+    {
+        private readonly int _previous;
+
+        public Scope(int threads)
+        {
+            _previous = t_limit;
+            t_limit = threads;
+        }
+
+        public void Dispose() => t_limit = _previous;
     }
 }

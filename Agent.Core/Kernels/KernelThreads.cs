@@ -37,7 +37,7 @@ internal static unsafe class KernelThreads
     /// </summary>
     internal static void Run(delegate*<void*, int, int, void> body, void* state, int items)
     {
-        int helpers = Math.Min(Math.Min(Workers.Length, items - 1), KernelParallelism.MaxThreads - 1);
+        int helpers = Math.Min(Math.Min(Workers.Length, items - 1), KernelParallelism.Effective - 1);
         if (helpers <= 0 || Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
         {
             for (int i = 0; i < items; i++)

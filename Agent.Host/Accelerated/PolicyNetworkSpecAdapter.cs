@@ -3,6 +3,7 @@ using AgentRnn.Core.Compute.Network;
 using AgentRnn.Core.Kernels;
 using AgentRnn.Host.Models;
 using AgentRnn.Memory;
+using AgentRnn.Core.Recurrent;
 
 namespace AgentRnn.Host.Accelerated;
 

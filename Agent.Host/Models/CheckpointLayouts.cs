@@ -1,6 +1,7 @@
 using AgentRnn.Core;
 using AgentRnn.Core.SafeTensors;
 using AgentRnn.Memory;
+using AgentRnn.Core.Recurrent;
 
 namespace AgentRnn.Host.Models;
 

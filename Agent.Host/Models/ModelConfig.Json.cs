@@ -5,6 +5,7 @@ using System.Text.Json;
 using AgentRnn.Core.Kernels;
 using AgentRnn.Memory;
 using AgentRnn.Vision;
+using AgentRnn.Core.Recurrent;
 
 namespace AgentRnn.Host.Models;
 

@@ -1,5 +1,6 @@
 using AgentRnn.Core.Kernels;
 using AgentRnn.Memory;
+using AgentRnn.Core.Recurrent;
 
 namespace AgentRnn.Host.Models;
 

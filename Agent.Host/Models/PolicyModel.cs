@@ -2,6 +2,7 @@ using System.Diagnostics;
 using AgentRnn.Core;
 using AgentRnn.Memory;
 using AgentRnn.Vision.Encoders;
+using AgentRnn.Core.Recurrent;
 
 namespace AgentRnn.Host.Models;
 

@@ -1,6 +1,7 @@
 using AgentRnn.Core.Compute;
 using AgentRnn.Core.Kernels;
 using Xunit.Abstractions;
+using AgentRnn.Core.Recurrent;
 
 namespace AgentRnn.Tests.Compute;
 

@@ -1,3 +1,5 @@
+using AgentRnn.Core.Recurrent;
+
 namespace AgentRnn.Tests.Compute;
 
 /// <summary>Plain double-precision reference math for the compute kernels (PyTorch semantics), written for clarity.</summary>

@@ -1,6 +1,7 @@
 using AgentRnn.Core;
 using AgentRnn.Core.Compute.Network;
 using AgentRnn.Core.Kernels;
+using AgentRnn.Core.Recurrent;
 
 namespace AgentRnn.Tests.Compute;
 

@@ -1,8 +1,9 @@
 using AgentRnn.Core;
 using AgentRnn.Core.Kernels;
 using AgentRnn.Memory;
-using AgentRnn.Memory.Reference;
+using AgentRnn.Tests.Memory.Reference;
 using Xunit.Abstractions;
+using AgentRnn.Core.Recurrent;
 
 namespace AgentRnn.Tests.Memory;
 

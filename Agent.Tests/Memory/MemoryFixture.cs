@@ -2,6 +2,7 @@ using System.Globalization;
 using AgentRnn.Core;
 using AgentRnn.Core.SafeTensors;
 using AgentRnn.Memory;
+using AgentRnn.Core.Recurrent;
 
 namespace AgentRnn.Tests.Memory;
 

@@ -1,6 +1,7 @@
 using AgentRnn.Core;
 using AgentRnn.Memory;
 using Xunit.Abstractions;
+using AgentRnn.Core.Recurrent;
 
 namespace AgentRnn.Tests.Memory;
 

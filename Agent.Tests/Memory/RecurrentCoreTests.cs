@@ -1,7 +1,8 @@
 using AgentRnn.Core;
 using AgentRnn.Memory;
-using AgentRnn.Memory.Reference;
+using AgentRnn.Tests.Memory.Reference;
 using Xunit.Abstractions;
+using AgentRnn.Core.Recurrent;
 
 namespace AgentRnn.Tests.Memory;
 

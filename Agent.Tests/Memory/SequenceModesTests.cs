@@ -2,6 +2,7 @@ using AgentRnn.Core;
 using AgentRnn.Core.Kernels;
 using AgentRnn.Memory;
 using Xunit.Abstractions;
+using AgentRnn.Core.Recurrent;
 
 namespace AgentRnn.Tests.Memory;
 

@@ -13,14 +13,17 @@ public sealed class AllocationTests : IDisposable
     public void Dispose() => _videos.Dispose();
 
     [Theory]
-    [InlineData(PixelFormat.Bgr, true, 1, GrayConversion.CvtColor)]
-    [InlineData(PixelFormat.Gray, true, 4, GrayConversion.Luma)]
-    [InlineData(PixelFormat.Gray, true, 1, GrayConversion.CvtColor)]
-    [InlineData(PixelFormat.Rgb, false, 2, GrayConversion.CvtColor)]
-    public void ReadPushCopy_SteadyState_AllocatesNothingPerFrame(PixelFormat format, bool grayscale, int skip, GrayConversion gray)
+    [InlineData(PixelFormat.Bgr, true, 1, GrayConversion.CvtColor, VideoDecoder.SystemFfmpeg)]
+    [InlineData(PixelFormat.Gray, true, 4, GrayConversion.Luma, VideoDecoder.SystemFfmpeg)]
+    [InlineData(PixelFormat.Gray, true, 1, GrayConversion.CvtColor, VideoDecoder.SystemFfmpeg)]
+    [InlineData(PixelFormat.Rgb, false, 2, GrayConversion.CvtColor, VideoDecoder.SystemFfmpeg)]
+    [InlineData(PixelFormat.Bgr, true, 1, GrayConversion.CvtColor, VideoDecoder.OpenCvSharp)]
+    [InlineData(PixelFormat.Gray, true, 4, GrayConversion.Luma, VideoDecoder.OpenCvSharp)]
+    public void ReadPushCopy_SteadyState_AllocatesNothingPerFrame(PixelFormat format, bool grayscale, int skip, GrayConversion gray, VideoDecoder decoder)
     {
         string path = _videos.Write("alloc.mp4", "mp4v", 96, 72, 25, 60);
-        using VideoSource source = VideoSource.Open(path, new VideoSourceOptions { Format = format, Gray = gray });
+        using VideoSource source = VideoSource.Open(path, new VideoSourceOptions { Format = format, Gray = gray, Decoder = decoder });
+        Assert.Equal(decoder, source.Decoder);
         var options = new PreprocessOptions { Grayscale = grayscale, FrameSkip = skip, Stack = 4 };
         using var preprocessor = new FramePreprocessor(source.Width, source.Height, format, options);
         var frame = new byte[source.FrameBytes];

@@ -4,31 +4,66 @@ using Xunit.Abstractions;
 
 namespace AgentRnn.Tests.Vision;
 
-public sealed class VideoSourceTests : IDisposable
+/// <summary>The system-FFmpeg decoder (the default where it loads).</summary>
+public sealed class VideoSourceSystemFfmpegTests(ITestOutputHelper output) : VideoSourceTests(output, VideoDecoder.SystemFfmpeg)
+{
+    [Fact]
+    public void SystemFfmpeg_LoadsDebian12Ffmpeg51()
+    {
+        // .ci/run and the test dependencies install Debian's ffmpeg, which brings libavformat59 and its siblings.
+        (bool available, string? reason) = VideoSource.SystemFfmpeg;
+        Assert.True(available, reason);
+        Assert.Null(reason);
+    }
+}
+
+/// <summary>The OpenCvSharp fallback (other platforms, or no system FFmpeg), forced.</summary>
+public sealed class VideoSourceOpenCvSharpTests(ITestOutputHelper output) : VideoSourceTests(output, VideoDecoder.OpenCvSharp);
+
+/// <summary>Every test runs once per decoder (the two subclasses above).</summary>
+public abstract class VideoSourceTests : IDisposable
 {
     private readonly TestVideos _videos = new();
     private readonly ITestOutputHelper _output;
+    private readonly VideoDecoder _decoder;
 
-    public VideoSourceTests(ITestOutputHelper output) => _output = output;
+    protected VideoSourceTests(ITestOutputHelper output, VideoDecoder decoder)
+    {
+        _output = output;
+        _decoder = decoder;
+    }
 
-    public void Dispose() => _videos.Dispose();
+    public void Dispose()
+    {
+        _videos.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    private VideoSource Open(string path, VideoSourceOptions? options = null)
+    {
+        VideoSource source = VideoSource.Open(path, (options ?? new VideoSourceOptions()) with { Decoder = _decoder });
+        Assert.Equal(_decoder, source.Decoder);
+        return source;
+    }
 
     [Theory]
-    [InlineData("mp4v", ".mp4", 160, 96, 25.0, 37, "FMP4")]
-    [InlineData("MJPG", ".avi", 64, 48, 30.0, 45, "MJPG")]
-    [InlineData("XVID", ".avi", 96, 64, 15.0, 23, "FMP4")]
-    [InlineData("FFV1", ".mkv", 80, 60, 24.0, 31, "ffv1")]
-    [InlineData("HFYU", ".avi", 90, 50, 20.0, 21, "HFYU")]
-    [InlineData("h264", ".mp4", 128, 72, 29.97, 40, "h264")]
-    [InlineData("h264", ".mkv", 112, 80, 50.0, 33, "h264")]
-    [InlineData("mp4v", ".mkv", 48, 32, 60.0, 52, "FMP4")]
+    // Codec codes: OpenCV 4.13 (OpenCvSharp) and OpenCV 4.6 (Debian's cv2, which the system-FFmpeg path follows) report them differently.
+    [InlineData("mp4v", ".mp4", 160, 96, 25.0, 37, "FMP4", "mp4v")]
+    [InlineData("MJPG", ".avi", 64, 48, 30.0, 45, "MJPG", "MJPG")]
+    [InlineData("XVID", ".avi", 96, 64, 15.0, 23, "FMP4", "XVID")]
+    [InlineData("FFV1", ".mkv", 80, 60, 24.0, 31, "ffv1", "FFV1")]
+    [InlineData("HFYU", ".avi", 90, 50, 20.0, 21, "HFYU", "HFYU")]
+    [InlineData("h264", ".mp4", 128, 72, 29.97, 40, "h264", "avc1")]
+    [InlineData("h264", ".mkv", 112, 80, 50.0, 33, "h264", "h264")]
+    [InlineData("mp4v", ".mkv", 48, 32, 60.0, 52, "FMP4", "mpeg")]
     public void Read_GeneratedVideo_ExactFramesSizeCodecAndTimestamps(
-        string fourcc, string extension, int width, int height, double fps, int frames, string codec)
+        string fourcc, string extension, int width, int height, double fps, int frames, string codec413, string codec46)
     {
+        string codec = _decoder == VideoDecoder.OpenCvSharp ? codec413 : codec46;
         string path = fourcc == "h264"
             ? _videos.WriteH264("v" + extension, width, height, fps, frames)
             : _videos.Write("v" + extension, fourcc, width, height, fps, frames);
-        using VideoSource source = VideoSource.Open(path);
+        using VideoSource source = Open(path);
         Assert.Equal(width, source.Width);
         Assert.Equal(height, source.Height);
         Assert.Equal(fps, source.Fps, 2);
@@ -55,7 +90,7 @@ public sealed class VideoSourceTests : IDisposable
     public void Open_OddSizeMjpegWriter_KeepsOddSize()
     {
         string path = _videos.Write("odd.avi", "MJPG", 161, 97, 12.5, 17, VideoWriterBackend.OpenCvMjpeg);
-        using VideoSource source = VideoSource.Open(path);
+        using VideoSource source = Open(path);
         Assert.Equal((161, 97), (source.Width, source.Height));
         var frame = new byte[source.FrameBytes];
         int count = 0;
@@ -70,7 +105,7 @@ public sealed class VideoSourceTests : IDisposable
     public void Open_OddSizeFfmpegWriter_DropsLastColumnAndRow()
     {
         string path = _videos.Write("odd.mp4", "mp4v", 161, 97, 25, 5);
-        using VideoSource source = VideoSource.Open(path);
+        using VideoSource source = Open(path);
         Assert.Equal((160, 96), (source.Width, source.Height));
     }
 
@@ -86,7 +121,7 @@ public sealed class VideoSourceTests : IDisposable
                 "-v", "error", "-y", "-f", "lavfi",
                 "-i", "testsrc=size=96x64:rate=25,settb=1/1000,setpts='if(lt(N\\,6)\\,N*40\\,240+(N-6)*100)'",
                 "-frames:v", "12", "-fps_mode", "passthrough", "-c:v", codec, path);
-            using VideoSource source = VideoSource.Open(path);
+            using VideoSource source = Open(path);
             var frame = new byte[source.FrameBytes];
             var times = new List<double>();
             while (source.Read(frame, out VideoFrameInfo info))
@@ -113,7 +148,7 @@ public sealed class VideoSourceTests : IDisposable
             "-i", "testsrc2=size=176x144:rate=30,settb=1/1000,setpts='if(lt(N\\,20)\\,N*33\\,660+(N-20)*71)'",
             "-frames:v", "45", "-fps_mode", "passthrough", "-c:v", "libx264", "-bf", "3", "-g", "12", "-pix_fmt", "yuv420p", path);
         double[] expected = Enumerable.Range(0, 45).Select(n => (n < 20 ? 33.0 * n : 660.0 + 71.0 * (n - 20)) / 1000.0).ToArray();
-        using VideoSource source = VideoSource.Open(path, new VideoSourceOptions { Format = PixelFormat.Gray, Gray = gray });
+        using VideoSource source = Open(path, new VideoSourceOptions { Format = PixelFormat.Gray, Gray = gray });
         var times = new List<double>();
         while (source.Read(out _, out _, out VideoFrameInfo info))
         {
@@ -129,8 +164,8 @@ public sealed class VideoSourceTests : IDisposable
     public void Read_DefaultGray_EqualsBgrThroughCvtColor()
     {
         string path = _videos.Write("gray.avi", "MJPG", 101, 67, 20, 6, VideoWriterBackend.OpenCvMjpeg);
-        using VideoSource bgr = VideoSource.Open(path);
-        using VideoSource gray = VideoSource.Open(path, new VideoSourceOptions { Format = PixelFormat.Gray });
+        using VideoSource bgr = Open(path);
+        using VideoSource gray = Open(path, new VideoSourceOptions { Format = PixelFormat.Gray });
         Assert.Equal(GrayConversion.CvtColor, gray.Gray);
         Assert.Equal(bgr.Width, gray.RowBytes);
         var color = new byte[bgr.FrameBytes];
@@ -151,8 +186,8 @@ public sealed class VideoSourceTests : IDisposable
     public void Read_PaddedStride_WritesRowsAtStrideAndLeavesPadding()
     {
         string path = _videos.Write("stride.avi", "MJPG", 33, 21, 10, 2, VideoWriterBackend.OpenCvMjpeg);
-        using VideoSource packed = VideoSource.Open(path);
-        using VideoSource padded = VideoSource.Open(path);
+        using VideoSource packed = Open(path);
+        using VideoSource padded = Open(path);
         int stride = packed.RowBytes + 13;
         var expected = new byte[packed.FrameBytes];
         var buffer = new byte[stride * packed.Height];
@@ -174,7 +209,7 @@ public sealed class VideoSourceTests : IDisposable
     {
         string path = fourcc == "h264" ? _videos.WriteH264("seek" + extension, 64, 48, 25, 40) : _videos.Write("seek" + extension, fourcc, 64, 48, 25, 40);
         var sequential = new List<byte[]>();
-        using (VideoSource source = VideoSource.Open(path))
+        using (VideoSource source = Open(path))
         {
             var frame = new byte[source.FrameBytes];
             while (source.Read(frame, out _))
@@ -182,7 +217,7 @@ public sealed class VideoSourceTests : IDisposable
                 sequential.Add((byte[])frame.Clone());
             }
         }
-        using VideoSource seeking = VideoSource.Open(path);
+        using VideoSource seeking = Open(path);
         var buffer = new byte[seeking.FrameBytes];
         foreach (int target in new[] { 17, 3, 39, 0, 25, 24 })
         {
@@ -199,7 +234,7 @@ public sealed class VideoSourceTests : IDisposable
     public void Open_MissingFile_ThrowsNamingIt()
     {
         string path = _videos.PathFor("missing.mp4");
-        var e = Assert.Throws<VideoException>(() => VideoSource.Open(path));
+        var e = Assert.Throws<VideoException>(() => Open(path));
         Assert.Equal($"{path}: no such file", e.Message);
     }
 
@@ -208,7 +243,7 @@ public sealed class VideoSourceTests : IDisposable
     {
         string path = _videos.PathFor("empty.mp4");
         File.WriteAllBytes(path, []);
-        var e = Assert.Throws<VideoException>(() => VideoSource.Open(path));
+        var e = Assert.Throws<VideoException>(() => Open(path));
         Assert.Equal($"{path}: the file is empty", e.Message);
     }
 
@@ -229,7 +264,7 @@ public sealed class VideoSourceTests : IDisposable
         {
             File.WriteAllText(path, string.Concat(Enumerable.Repeat("this is not a video\n", 50)));
         }
-        var e = Assert.Throws<VideoException>(() => VideoSource.Open(path));
+        var e = Assert.Throws<VideoException>(() => Open(path));
         Assert.StartsWith($"{path}: not a video", e.Message);
         Assert.Null(e.FrameIndex);
     }
@@ -237,7 +272,7 @@ public sealed class VideoSourceTests : IDisposable
     [Fact]
     public void Open_Directory_ThrowsNamingIt()
     {
-        var e = Assert.Throws<VideoException>(() => VideoSource.Open(_videos.Directory));
+        var e = Assert.Throws<VideoException>(() => Open(_videos.Directory));
         Assert.Equal($"{_videos.Directory}: is a directory, not a video file", e.Message);
     }
 
@@ -251,7 +286,7 @@ public sealed class VideoSourceTests : IDisposable
     {
         string path = _videos.PathFor(name);
         TestVideos.Ffmpeg("-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440:duration=1", "-c:a", codec, path);
-        var e = Assert.Throws<VideoException>(() => VideoSource.Open(path));
+        var e = Assert.Throws<VideoException>(() => Open(path));
         _output.WriteLine(e.Message);
         Assert.Equal($"{path}: has no video stream (it holds sound only)", e.Message);
     }
@@ -260,7 +295,7 @@ public sealed class VideoSourceTests : IDisposable
     public void Open_UnreachableStreamUrl_ThrowsNamingIt()
     {
         const string Url = "http://127.0.0.1:9/clip.mp4";
-        var e = Assert.Throws<VideoException>(() => VideoSource.Open(Url));
+        var e = Assert.Throws<VideoException>(() => Open(Url));
         Assert.Equal($"{Url}: cannot open the stream (unreachable, or not a video FFmpeg can read)", e.Message);
     }
 
@@ -276,7 +311,7 @@ public sealed class VideoSourceTests : IDisposable
     {
         string whole = fourcc == "h264" ? _videos.WriteH264("whole" + extension, 64, 48, 30, 60) : _videos.Write("whole" + extension, fourcc, 64, 48, 30, 60);
         string cut = _videos.Truncate(whole, 0.5);
-        using VideoSource source = VideoSource.Open(cut, DecoderPath(luma));
+        using VideoSource source = Open(cut, DecoderPath(luma));
         Assert.Equal(luma ? GrayConversion.Luma : null, source.Gray);
         var frame = new byte[source.FrameBytes];
         int delivered = 0;
@@ -299,7 +334,7 @@ public sealed class VideoSourceTests : IDisposable
     public void Read_BufferTooSmall_ThrowsFrameFormatException(bool luma)
     {
         string path = _videos.Write("small.avi", "MJPG", 32, 24, 10, 2);
-        using VideoSource source = VideoSource.Open(path, DecoderPath(luma));
+        using VideoSource source = Open(path, DecoderPath(luma));
         var frame = new byte[source.FrameBytes - 1];
         var e = Assert.Throws<FrameFormatException>(() => source.Read(frame, out _));
         Assert.Contains(path, e.Message);
@@ -311,7 +346,7 @@ public sealed class VideoSourceTests : IDisposable
     public void Read_AfterDispose_ThrowsObjectDisposed()
     {
         string path = _videos.Write("disposed.avi", "MJPG", 32, 24, 10, 2);
-        VideoSource source = VideoSource.Open(path);
+        VideoSource source = Open(path);
         source.Dispose();
         Assert.Throws<ObjectDisposedException>(() => source.Read(new byte[32 * 24 * 3], out _));
     }

@@ -4,12 +4,23 @@ using AgentRnn.Core.Kernels;
 namespace AgentRnn.Core.Compute.Cpu;
 
 /// <summary>
-/// The default backend: buffers are managed arrays and kernels are AgentRnn.Core.Kernels (Gemm, Conv2d, Activations)
-/// on the calling thread. Needs no native runtime and never loads OpenCL.
+/// The default device: buffers are managed arrays and layers are AgentRnn.Core.Kernels (Conv2d, Linear, MaxPool2d)
+/// and the fused recurrent cores (AgentRnn.Core.Recurrent), run on the calling thread plus up to
+/// <see cref="CpuDeviceOptions.Threads"/> − 1 kernel workers. Needs no native runtime.
 /// </summary>
 /// <remarks>Thread-safety: one thread at a time; the device owns scratch memory grown once and reused.</remarks>
 public sealed class CpuDevice : ComputeDevice
 {
+    /// <summary>A CPU device with <paramref name="options"/> (default: every kernel thread, float32 weights).</summary>
+    public CpuDevice(CpuDeviceOptions? options = null)
+    {
+        Options = options ?? CpuDeviceOptions.Default;
+        Options.Validate();
+    }
+
+    /// <summary>This instance's settings.</summary>
+    public CpuDeviceOptions Options { get; }
+
     private readonly Dictionary<ConvKey, ConvEntry> _convs = [];
     private readonly Dictionary<LinearKey, LinearEntry> _linears = [];
     private float[] _scratch = [];
@@ -21,6 +32,59 @@ public sealed class CpuDevice : ComputeDevice
 
     /// <inheritdoc/>
     public override string Name => "cpu";
+
+    /// <inheritdoc/>
+    public override long MemoryBytes => GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+
+    /// <summary>Caps the kernel threads of the calling thread at this device's <see cref="CpuDeviceOptions.Threads"/> until disposed.</summary>
+    internal KernelParallelism.Scope EnterKernels() => KernelParallelism.Limit(Options.Threads);
+
+    /// <summary>The convolutions' shared scratch, grown once to the largest request.</summary>
+    internal Span<float> ConvScratch(int count)
+    {
+        if (_convScratch.Length < count)
+        {
+            _convScratch = new float[count];
+        }
+        return _convScratch.AsSpan(0, count);
+    }
+
+    /// <summary>Scratch for uint8 frames scaled to float, grown once to the largest request.</summary>
+    internal Span<float> FrameScratch(int count)
+    {
+        if (_frames.Length < count)
+        {
+            _frames = new float[count];
+        }
+        return _frames.AsSpan(0, count);
+    }
+
+    /// <inheritdoc/>
+    protected override ConvLayer CreateConvCore(ConvSpec spec, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias) => new CpuConvLayer(this, spec, weight, bias);
+
+    /// <inheritdoc/>
+    protected override LinearLayer CreateLinearCore(int inFeatures, int outFeatures, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Activation activation) =>
+        new CpuLinearLayer(this, inFeatures, outFeatures, weight, bias, activation);
+
+    /// <inheritdoc/>
+    protected override RecurrentLayer CreateRecurrentCore(RecurrentSpec spec, Func<string, Tensor> parameters, int slots) => new CpuRecurrentLayer(this, spec, parameters, slots);
+
+    /// <inheritdoc/>
+    protected override MaxPoolLayer CreateMaxPool2dCore(int kernel, int stride, int padding) => new CpuMaxPoolLayer(this, kernel, stride, padding);
+
+    /// <inheritdoc/>
+    protected override void ActivateCore(DeviceView<float> x, Activation activation)
+    {
+        Activations.Apply(activation, Span(x));
+        Touch(x);
+    }
+
+    /// <inheritdoc/>
+    protected override void CopyCore(DeviceView<float> source, DeviceView<float> destination)
+    {
+        Span(source).CopyTo(Span(destination));
+        Touch(destination);
+    }
 
     /// <inheritdoc/>
     protected override DeviceBuffer<T> AllocateCore<T>(int length) => new CpuBuffer<T>(this, length);
@@ -217,9 +281,9 @@ public sealed class CpuDevice : ComputeDevice
 
     private static float Sigmoid(float x) => 1f / (1f + MathF.Exp(-x));
 
-    private static Span<float> Span(DeviceView<float> view) => ((CpuBuffer<float>)view.Buffer).Span(view);
+    internal static Span<float> Span(DeviceView<float> view) => ((CpuBuffer<float>)view.Buffer).Span(view);
 
-    private static void Touch(DeviceView<float> view) => ((CpuBuffer<float>)view.Buffer).Touch();
+    internal static void Touch(DeviceView<float> view) => ((CpuBuffer<float>)view.Buffer).Touch();
 
     /// <summary>h and c (batch, H) rows scaled by 1 − episodeStarts[t, b]; c may be empty (GRU).</summary>
     private static void Reset(DeviceView<float> episodeStarts, int t, int batch, int hidden, Span<float> h, Span<float> c)

@@ -1,4 +1,5 @@
 using AgentRnn.Core.Kernels;
+using AgentRnn.Core.Recurrent;
 
 namespace AgentRnn.Core.Compute.Network;
 

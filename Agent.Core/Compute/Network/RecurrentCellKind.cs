@@ -1,3 +1,5 @@
+using AgentRnn.Core.Recurrent;
+
 namespace AgentRnn.Core.Compute.Network;
 
 /// <summary>The recurrent cells the compute backends run (PyTorch gate orders: LSTM i,f,g,o; GRU r,z,n).</summary>

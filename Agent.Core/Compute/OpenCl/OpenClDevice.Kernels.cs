@@ -81,7 +81,7 @@ public sealed unsafe partial class OpenClDevice
             args.Int(hidden);
             args.Enqueue(hidden, batch, 1);
         }
-        Copy(output.Slice((steps - 1) * batch * hidden, batch * hidden), h);
+        CopyCore(output.Slice((steps - 1) * batch * hidden, batch * hidden), h);
     }
 
     /// <inheritdoc/>
@@ -114,7 +114,7 @@ public sealed unsafe partial class OpenClDevice
             args.Int(hidden);
             args.Enqueue(hidden, batch, 1);
         }
-        Copy(output.Slice((steps - 1) * batch * hidden, batch * hidden), h);
+        CopyCore(output.Slice((steps - 1) * batch * hidden, batch * hidden), h);
     }
 
     /// <inheritdoc/>
@@ -142,7 +142,7 @@ public sealed unsafe partial class OpenClDevice
     }
 
     /// <summary>destination[0..n) = source[0..n), n = source.Length, on the queue.</summary>
-    private void Copy(DeviceView<float> source, DeviceView<float> destination)
+    protected override void CopyCore(DeviceView<float> source, DeviceView<float> destination)
     {
         var from = (OpenClBuffer<float>)source.Buffer;
         var to = (OpenClBuffer<float>)destination.Buffer;

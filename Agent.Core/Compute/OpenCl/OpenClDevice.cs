@@ -1,4 +1,5 @@
 using AgentRnn.Core.Compute.OpenCl.Interop;
+using AgentRnn.Core.Kernels;
 
 namespace AgentRnn.Core.Compute.OpenCl;
 
@@ -64,6 +65,30 @@ public sealed unsafe partial class OpenClDevice : ComputeDevice
 
     /// <inheritdoc/>
     public override string Name => Info.Name;
+
+    /// <inheritdoc/>
+    public override int Index => Info.Index;
+
+    /// <inheritdoc/>
+    public override long MemoryBytes => Info.GlobalMemoryBytes;
+
+    // The OpenCL binding is retiring (the ILGPU device replaces it); it serves DevicePolicyNetwork's raw kernels only.
+    private ComputeBackendException Retiring() => new($"the OpenCL device {Name} is retiring and runs no layers; the ILGPU device replaces it");
+
+    /// <inheritdoc/>
+    protected override ConvLayer CreateConvCore(ConvSpec spec, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias) => throw Retiring();
+
+    /// <inheritdoc/>
+    protected override LinearLayer CreateLinearCore(int inFeatures, int outFeatures, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Activation activation) => throw Retiring();
+
+    /// <inheritdoc/>
+    protected override RecurrentLayer CreateRecurrentCore(RecurrentSpec spec, Func<string, Tensor> parameters, int slots) => throw Retiring();
+
+    /// <inheritdoc/>
+    protected override MaxPoolLayer CreateMaxPool2dCore(int kernel, int stride, int padding) => throw Retiring();
+
+    /// <inheritdoc/>
+    protected override void ActivateCore(DeviceView<float> x, Activation activation) => throw Retiring();
 
     /// <summary>GEMMs of 16 rows or more use the local-memory tiled kernel (default: on GPUs); tests force each path.</summary>
     internal bool TiledGemm { get; set; }

@@ -8,6 +8,7 @@ using AgentRnn.Host.Models;
 using AgentRnn.Memory;
 using AgentRnn.Tests.Host.Label;
 using Xunit.Abstractions;
+using AgentRnn.Core.Recurrent;
 
 namespace AgentRnn.Tests.Host.Backend;
 

@@ -7,6 +7,7 @@ using AgentRnn.Memory;
 using AgentRnn.Tests.Compute;
 using AgentRnn.Tests.Host.Models;
 using Xunit.Abstractions;
+using AgentRnn.Core.Recurrent;
 
 namespace AgentRnn.Tests.Host.Backend;
 

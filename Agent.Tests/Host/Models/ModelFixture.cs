@@ -2,6 +2,7 @@ using AgentRnn.Core;
 using AgentRnn.Core.SafeTensors;
 using AgentRnn.Host.Models;
 using AgentRnn.Memory;
+using AgentRnn.Core.Recurrent;
 
 namespace AgentRnn.Tests.Host.Models;
 

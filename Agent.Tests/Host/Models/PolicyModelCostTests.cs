@@ -1,6 +1,7 @@
 using AgentRnn.Host.Models;
 using AgentRnn.Memory;
 using Xunit.Abstractions;
+using AgentRnn.Core.Recurrent;
 
 namespace AgentRnn.Tests.Host.Models;
 

@@ -3,6 +3,7 @@ using AgentRnn.Host.Models;
 using AgentRnn.Memory;
 using AgentRnn.Tests.Core.SafeTensors;
 using Xunit.Abstractions;
+using AgentRnn.Core.Recurrent;
 
 namespace AgentRnn.Tests.Host.Models;
 

@@ -1,6 +1,7 @@
 using AgentRnn.Core;
+using AgentRnn.Core.Recurrent;
 
-namespace AgentRnn.Memory.Reference;
+namespace AgentRnn.Tests.Memory.Reference;
 
 /// <summary>
 /// Plain reference steps straight from PyTorch's formulas and parameter layout: no packing, no fusion, no SIMD,

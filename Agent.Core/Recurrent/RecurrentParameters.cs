@@ -1,6 +1,6 @@
 using AgentRnn.Core;
 
-namespace AgentRnn.Memory;
+namespace AgentRnn.Core.Recurrent;
 
 /// <summary>Fetches PyTorch recurrent parameters by state_dict name and checks their shapes.</summary>
 internal static class RecurrentParameters

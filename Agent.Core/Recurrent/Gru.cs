@@ -1,7 +1,7 @@
 using AgentRnn.Core;
 using AgentRnn.Core.Kernels;
 
-namespace AgentRnn.Memory;
+namespace AgentRnn.Core.Recurrent;
 
 /// <summary>
 /// nn.GRU (gates r, z, n; n = tanh(W_in x + b_in + r·(W_hn h + b_hn)); h' = (1 − z)·n + z·h; stacked layers).

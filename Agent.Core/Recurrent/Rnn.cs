@@ -1,7 +1,7 @@
 using AgentRnn.Core;
 using AgentRnn.Core.Kernels;
 
-namespace AgentRnn.Memory;
+namespace AgentRnn.Core.Recurrent;
 
 /// <summary>
 /// nn.RNN with tanh: h' = tanh(W_ih x + b_ih + W_hh h + b_hh), stacked layers. Each layer is one GEMM over

@@ -1,7 +1,7 @@
 using AgentRnn.Core;
 using AgentRnn.Core.Kernels;
 
-namespace AgentRnn.Memory;
+namespace AgentRnn.Core.Recurrent;
 
 /// <summary>
 /// nn.LSTM (gates i, f, g, o; both biases; stacked layers) with a fused step: per layer one GEMM over [x; h],

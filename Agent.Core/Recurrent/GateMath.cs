@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using AgentRnn.Core.Kernels;
 
-namespace AgentRnn.Memory;
+namespace AgentRnn.Core.Recurrent;
 
 /// <summary>
 /// The fused cells' gate math: gate nonlinearities and the state update, at the thread's <see cref="KernelIsa"/> level.

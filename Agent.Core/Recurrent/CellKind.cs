@@ -1,4 +1,4 @@
-namespace AgentRnn.Memory;
+namespace AgentRnn.Core.Recurrent;
 
 /// <summary>The recurrent cell, with PyTorch's semantics.</summary>
 public enum CellKind

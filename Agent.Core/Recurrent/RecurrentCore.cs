@@ -1,6 +1,6 @@
 using AgentRnn.Core;
 
-namespace AgentRnn.Memory;
+namespace AgentRnn.Core.Recurrent;
 
 /// <summary>
 /// A multi-layer recurrent core (nn.LSTM / nn.GRU / nn.RNN semantics). The state goes in and out

@@ -1,0 +1,54 @@
+namespace AgentRnn.Core.Compute;
+
+/// <summary>
+/// 2-D max pooling (PyTorch nn.MaxPool2d, dilation 1, ceil_mode false; padded cells never win) over NHWC activations,
+/// created by <see cref="ComputeDevice.CreateMaxPool2d"/>.
+/// </summary>
+public abstract class MaxPoolLayer : DeviceLayer
+{
+    /// <summary>Checks the window: padding at most kernel/2, as PyTorch requires.</summary>
+    protected MaxPoolLayer(ComputeDevice device, int kernel, int stride, int padding)
+        : base(device)
+    {
+        if (kernel <= 0 || stride <= 0 || padding < 0 || padding > kernel / 2)
+        {
+            throw new ArgumentException($"bad MaxPool2d geometry: kernel={kernel} stride={stride} padding={padding} (padding must be at most kernel/2)");
+        }
+        Kernel = kernel;
+        Stride = stride;
+        Padding = padding;
+    }
+
+    /// <summary>Window size in both directions.</summary>
+    public int Kernel { get; }
+
+    /// <summary>Step in both directions.</summary>
+    public int Stride { get; }
+
+    /// <summary>Implicit −∞ padding on every side.</summary>
+    public int Padding { get; }
+
+    /// <summary>Output spatial size for an h×w input: ⌊(h + 2p − k) / s⌋ + 1; throws when the window does not fit.</summary>
+    public (int Height, int Width) OutputSize(int height, int width)
+    {
+        if (height <= 0 || width <= 0 || height + 2 * Padding < Kernel || width + 2 * Padding < Kernel)
+        {
+            throw new ArgumentException($"a {Kernel}x{Kernel} pooling window does not fit a {height}x{width} input with padding {Padding}");
+        }
+        return ((height + 2 * Padding - Kernel) / Stride + 1, (width + 2 * Padding - Kernel) / Stride + 1);
+    }
+
+    /// <summary>y (batch, oh, ow, channels) ← max-pool(x (batch, h, w, channels)), both NHWC.</summary>
+    public void Forward(DeviceView<float> x, DeviceView<float> y, int batch, int channels, int height, int width)
+    {
+        (int oh, int ow) = OutputSize(height, width);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
+        Require(x, nameof(x), (long)batch * channels * height * width);
+        Require(y, nameof(y), (long)batch * channels * oh * ow);
+        ForwardCore(x, y, batch, channels, height, width);
+    }
+
+    /// <summary>Forward on checked arguments.</summary>
+    protected abstract void ForwardCore(DeviceView<float> x, DeviceView<float> y, int batch, int channels, int height, int width);
+}
