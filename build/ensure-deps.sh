@@ -1,6 +1,7 @@
 #!/bin/sh
 # Makes sure what the libraries load at run time is installed: libgtk-3-0 (OpenCvSharp's Linux runtime,
-# libOpenCvSharpExtern.so, links against it) and, for the OpenCL backend, the OpenCL ICD loader with PoCL.
+# libOpenCvSharpExtern.so, links against it). The accelerator backends need nothing here: ILGPU is managed code,
+# CUDA needs only the NVIDIA driver, OpenCL an ICD the machine already has.
 # Nothing is compiled. Installs what is missing when running as root with apt-get; otherwise prints one line
 # with the exact command and fails. Called by Agent.Vision's build and by .ci/run. Not Linux: nothing to do.
 set -u
@@ -8,8 +9,6 @@ set -u
 need=""
 has_lib() { ldconfig -p 2>/dev/null | grep -q "$1" || ls /usr/lib/*/"$1"* >/dev/null 2>&1; }
 has_lib libgtk-3.so.0 || need="$need libgtk-3-0"
-has_lib libOpenCL.so.1 || need="$need ocl-icd-libopencl1"
-[ -f /etc/OpenCL/vendors/pocl.icd ] || need="$need pocl-opencl-icd"
 [ -z "$need" ] && exit 0
 cmd="apt-get install -y$need"
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
@@ -22,5 +21,5 @@ if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "error: could not install the run-time packages; run: sudo $cmd" >&2; exit 1; }
   exit 0
 fi
-echo "error: OpenCvSharp's Linux runtime and the OpenCL backend need packages that are missing; run: sudo $cmd" >&2
+echo "error: OpenCvSharp's Linux runtime needs packages that are missing; run: sudo $cmd" >&2
 exit 1

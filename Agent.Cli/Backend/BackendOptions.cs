@@ -7,19 +7,19 @@ namespace AgentRnn.Cli.Backend;
 /// <summary>The <c>--backend</c>, <c>--device</c> and <c>--threads</c> options that label, bench and run share, with one help text.</summary>
 internal sealed class BackendOptions
 {
-    /// <summary>--backend cpu|opencl.</summary>
+    /// <summary>--backend cpu|cuda|opencl|ilgpu-cpu.</summary>
     public Option<string> Backend { get; } = new("--backend")
     {
-        Description = "Where the model runs: cpu (the CPU kernels; needs no native runtime) or opencl (weights and " +
-            "each stream's memory stay on an OpenCL device, a GPU or the CPU through PoCL; NatureCNN or MLP encoders with " +
-            "LSTM or GRU cores)",
+        Description = "Where the model runs: cpu (the CPU kernels; needs no native runtime), or through ILGPU, with the " +
+            "weights and each stream's memory on the device: cuda (an NVIDIA GPU; needs only the driver), opencl (an " +
+            "OpenCL GPU) or ilgpu-cpu (ILGPU's CPU accelerator, which emulates GPU threads: for tests, slow)",
         DefaultValueFactory = _ => "cpu",
     };
 
     /// <summary>--device N.</summary>
     public Option<int> Device { get; } = new("--device")
     {
-        Description = "Device index for --backend opencl, as 'agent devices' lists them; the cpu backend has only device 0",
+        Description = "Device index within the --backend, as 'agent devices' lists them; the cpu backend has only device 0",
         DefaultValueFactory = _ => 0,
     };
 

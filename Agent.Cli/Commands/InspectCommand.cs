@@ -59,7 +59,7 @@ internal static class InspectCommand
         return command;
     }
 
-    private static int[]? ParseSizes(string? text)
+    internal static int[]? ParseSizes(string? text)
     {
         if (text is null)
         {

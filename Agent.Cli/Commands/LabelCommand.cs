@@ -52,8 +52,10 @@ internal static class LabelCommand
         var minSegment = new Option<int?>("--min-segment") { Description = "Merge runs shorter than N frames into a neighbour (with --segments)" };
         var annotate = new Option<string?>("--annotate")
         {
-            Description = "Write a copy of the video with the label and a confidence bar on every frame (same frame count and rate); " +
-                "with several videos, a directory of <video name>.annotated.mp4",
+            Description = "Write a copy of the video in the same pass as labelling, one frame per row, with an info strip added below the " +
+                "picture (frame, time, the top 3 labels with scores). OUT.mp4 is H.264 where OpenCV's FFmpeg has the encoder, else MPEG-4 " +
+                "Part 2 (the run says which and why); .webm, .mkv and .avi work too. Ctrl+C keeps a playable copy up to the last labelled " +
+                "frame. With several videos, a directory of <video name>.annotated.mp4",
         };
         var gray = GrayOptions();
         var report = new Option<string?>("--report")
@@ -62,13 +64,15 @@ internal static class LabelCommand
                 "the segment strip over time, and OUT.png beside it; with several videos, a directory of <video name>.report.html and .png",
         };
         var command = new Command("label",
-            "Label every decoded frame of recorded video. One row per frame in order: frame (0-based index), time (seconds, " +
+            "Label every decoded frame of recorded video (or every K-th with --frame-skip, between --start and --end). One row per frame in order: frame (0-based index), time (seconds, " +
             "from the video's timestamps), label, score (its probability). The LSTM state carries across the whole video; the " +
             "frame stack starts filled with the first frame. Rows are written as they go and finalised atomically; after a " +
             "break or Ctrl+C what was labelled is kept.")
         {
             videos, model, output, outputDir, format, classes, classesFile, emit, segments, minSegment, annotate, gray.Gray, gray.ExactGray, report,
         };
+        var training = new Labeling.TrainingFlags();
+        training.AddTo(command);
         var backend = new BackendOptions();
         backend.AddTo(command);
         command.SetAction(async (ParseResult result, CancellationToken cancellationToken) =>
@@ -79,17 +83,21 @@ internal static class LabelCommand
             LabelRequest request = LabelRequestBuilder.Build(result.GetValue(videos)!, result.GetValue(output), result.GetValue(outputDir),
                 result.GetValue(format), result.GetValue(emit), result.GetValue(segments), result.GetValue(minSegment),
                 result.GetValue(annotate), result.GetValue(classes), result.GetValue(classesFile), result.GetValue(report));
-            // Contradictory gray flags fail before the model is loaded.
+            // Contradictory gray flags and bad training flags fail before the model is loaded.
             _ = LabelRequestBuilder.ResolveGray(result.GetValue(gray.Gray), result.GetValue(gray.ExactGray));
+            training.Validate(result);
+            FrameWindow window = training.Window(result);
+            ModelLoadOptions loadOptions = training.LoadOptions(result);
             // No output may replace an input, another output or a special file: checked before anything is read.
             LabelOutputCheck.Check(request, result.GetValue(model));
-            PolicyModel policyModel = ModelFactory.Open(result.GetValue(model));
+            PolicyModel policyModel = PolicyModel.Load(result.GetValue(model)!, loadOptions);
             request = request with
             {
                 Gray = ResolveGray(result, gray, policyModel),
                 ModelDescription = ModelSummary.Describe(result.GetValue(model)!, policyModel),
+                Window = window,
             };
-            PreprocessOptions preprocess = ModelFactory.Preprocess(policyModel);
+            PreprocessOptions preprocess = training.Apply(ModelFactory.Preprocess(policyModel), result);
             IBatchModel policy = ModelFactory.CreateBatchModel(policyModel, choice, Math.Max(request.Videos.Count, LabelRunner.SequenceSteps));
             using (policy as IDisposable)
             {

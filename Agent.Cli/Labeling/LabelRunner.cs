@@ -7,7 +7,8 @@ namespace AgentRnn.Cli.Labeling;
 
 /// <summary>
 /// `agent label` after the command line is parsed: opens every output before decoding, labels all videos as parallel
-/// streams of one pipeline, finalises each output as its stream ends, then writes annotated copies and reports.
+/// streams of one pipeline, writes each annotated copy in the same pass (the sink draws on the decoded frame the
+/// source kept), finalises each output as its stream ends, then writes the reports and one summary line.
 /// </summary>
 internal static class LabelRunner
 {
@@ -31,7 +32,6 @@ internal static class LabelRunner
         var formatter = new RowFormatter(request.Format, classes, request.EmitProbs, request.EmitValue);
         var targets = new List<LabelTarget>();
         var sources = new List<VideoFrameSource>();
-        var annotators = new Annotator?[request.Videos.Count];
         LabelReports? reports = null;
         // Stopped by the caller's token (a signal) or by stdout's reader going away (a broken pipe).
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -47,11 +47,18 @@ internal static class LabelRunner
                 reports = LabelReports.Open(request, model.ActionCount);
                 for (int v = 0; v < request.Videos.Count; v++)
                 {
-                    VideoFrameSource source = VideoFrameSource.Open(request.Videos[v], preprocess, gray: request.Gray ?? GrayConversion.CvtColor);
-                    sources.Add(source);
-                    if (request.Annotate[v] is string annotatePath)
+                    LabelTarget target = targets[v];
+                    Func<VideoSource, FrameRing>? keep = request.Annotate[v] is not string annotatePath ? null : video =>
                     {
-                        annotators[v] = Annotator.Create(request.Videos[v], annotatePath, source.Video.Width, source.Video.Height, source.Video.Fps);
+                        target.Annotator = Annotator.Create(video.Path, annotatePath, video.Width, video.Height,
+                            video.Fps / Math.Max(1, preprocess.FrameSkip), RingFrames(video.Width, video.Height));
+                        return target.Annotator.Ring;
+                    };
+                    sources.Add(VideoFrameSource.Open(request.Videos[v], preprocess, gray: request.Gray ?? GrayConversion.CvtColor,
+                        window: request.Window, keep: keep));
+                    if (target.Annotator is { Codec.Why: string why } annotator)
+                    {
+                        stderr.WriteLine($"label: {annotator.Path}: {annotator.Codec.Name} ({annotator.Codec.FourCc}): {why}");
                     }
                 }
             }
@@ -59,7 +66,6 @@ internal static class LabelRunner
             {
                 // Nothing was labelled: leave no partial files behind.
                 targets.ForEach(t => t.Discard());
-                Array.ForEach(annotators, a => a?.Discard());
                 reports?.Discard();
                 throw;
             }
@@ -69,35 +75,28 @@ internal static class LabelRunner
             Task<PipelineStats> run = pipeline.RunAsync(sources, sink, stop.Token);
             PipelineStats stats = showProgress ? await WithProgressAsync(run, pipeline, sources, stderr) : await run;
 
-            // The annotated copies stop at a signal too (closed playable at the frame reached, or removed when none was
-            // written); a closed stdout does not stop them: they cover the frames that were labelled.
-            var annotated = new List<string>();
-            for (int v = 0; v < annotators.Length; v++)
-            {
-                if (annotators[v] is Annotator annotator)
-                {
-                    int labelled = targets[v].Annotations.Count;
-                    int written = annotator.Write(targets[v].Annotations, classes, cancellationToken);
-                    annotated.Add(written == 0 && labelled > 0
-                        ? $"annotated copy {annotator.Path} removed (stopped before its first frame)"
-                        : $"annotated copy {annotator.Path} closed with {written} of {labelled} frames");
-                }
-            }
+            // The annotated copies were written in the same pass: each closed playable at the frame reached.
             IReadOnlyList<string> reported = reports.Write(request, sources, classes);
-            bool stopped = cancellationToken.IsCancellationRequested || targets.Any(t => t.Rows is RowOutput.Text { Broken: true });
-            if (reported.Count > 0 && !stopped)
-            {
-                stderr.WriteLine($"label: report written: {string.Join(", ", reported)}");
-            }
-            ReportEnds(stats, targets, cancellationToken, annotated, reported);
+            ReportEnds(stats, targets, cancellationToken, reported, stderr);
         }
         finally
         {
             targets.ForEach(t => t.Dispose());
             sources.ForEach(s => s.Dispose());
-            Array.ForEach(annotators, a => a?.Dispose());
             reports?.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Frames an annotated video's source may keep ahead of the writer: the frames the pipeline can have in flight for
+    /// one stream (two model calls of <see cref="SequenceSteps"/>) and two more, so decoding never waits on a full
+    /// ring; fewer (but at least one model call's worth) where that would pass 256 MB.
+    /// </summary>
+    internal static int RingFrames(int width, int height)
+    {
+        long frameBytes = (long)width * (height + InfoStrip.Rows(width, height)) * 3;
+        long affordable = 256L * 1024 * 1024 / Math.Max(1, frameBytes);
+        return (int)Math.Clamp(affordable, SequenceSteps + 2, 2 * SequenceSteps + 2);
     }
 
     private static LabelTarget CreateTarget(LabelRequest request, int v, TextWriter stdout, RowFormatter formatter, ClassNames classes,
@@ -110,8 +109,7 @@ internal static class LabelRunner
         try
         {
             segments = request.Segments[v] is string segmentsPath ? AtomicFile.Create(segmentsPath) : null;
-            return new LabelTarget(request.Videos[v], rows, formatter, classes, segments, request.MinSegment,
-                keepAnnotations: request.Annotate[v] is not null);
+            return new LabelTarget(request.Videos[v], rows, formatter, classes, segments, request.MinSegment);
         }
         catch
         {
@@ -122,7 +120,7 @@ internal static class LabelRunner
     }
 
     private static void ReportEnds(PipelineStats stats, IReadOnlyList<LabelTarget> targets, CancellationToken signal,
-        IReadOnlyList<string> annotated, IReadOnlyList<string> reported)
+        IReadOnlyList<string> reported, TextWriter stderr)
     {
         var failures = new List<string>();
         bool cancelled = false;
@@ -130,6 +128,10 @@ internal static class LabelRunner
         {
             LabelTarget target = targets[end.Stream];
             string kept = $"{end.Frames} frame{(end.Frames == 1 ? "" : "s")} labelled and written to {target.Rows.Name}";
+            if (target.Annotator is Annotator annotator)
+            {
+                kept += target.Annotated ? $" and {annotator.Path}" : $"; {annotator.Path} not written (no frame)";
+            }
             if (end.Error is not null)
             {
                 string message = end.Error is AgentException ? end.Error.Message : $"{target.Video}: {end.Error.Message}";
@@ -139,19 +141,36 @@ internal static class LabelRunner
         }
         if (failures.Count > 0)
         {
-            throw new AgentException(string.Join("; ", failures));
+            string reports = reported.Count > 0 ? $"; report written: {string.Join(", ", reported)}" : "";
+            throw new AgentException(string.Join("; ", failures) + reports);
         }
-        IEnumerable<string> others = annotated.Concat(reported.Count > 0 ? [$"report written: {string.Join(", ", reported)}"] : []);
-        if (targets.FirstOrDefault(t => t.Rows is RowOutput.Text { Broken: true }) is LabelTarget closed && !signal.IsCancellationRequested)
+        string written = string.Join(", ", Outputs(targets).Concat(reported));
+        string rate = $"{Frames(stats.Frames)} in {stats.Wall.TotalSeconds:0.0} s ({stats.Fps:0} fps)";
+        if (targets.FirstOrDefault(t => t.Rows is RowOutput.Text { Broken: true }) is not null && !signal.IsCancellationRequested)
         {
-            string finalised = string.Join("; ", targets.Where(t => t != closed).Select(t => $"{Frames(t.Frames)} to {t.Rows.Name}").Concat(others));
-            throw new StdoutClosedException($"stdout was closed by its reader (broken pipe): label stopped after {Frames(stats.Frames)}, " +
-                (finalised.Length > 0 ? $"finalised: {finalised}" : "every output it wrote finalised"));
+            throw new StdoutClosedException($"stdout was closed by its reader (broken pipe): label stopped after {rate}; finalised: {written}");
         }
         if (cancelled || signal.IsCancellationRequested)
         {
-            string written = string.Join(", ", targets.Select(t => $"{Frames(t.Frames)} to {t.Rows.Name}"));
-            throw new CommandInterruptedException(string.Join("; ", new[] { $"labels written: {written}" }.Concat(others)));
+            throw new CommandInterruptedException($"label stopped after {rate}; kept: {written}");
+        }
+        stderr.WriteLine($"label: {rate}; wrote {written}");
+    }
+
+    // Each output a target wrote, in words: its rows, segments and annotated copy (with its codec).
+    private static IEnumerable<string> Outputs(IReadOnlyList<LabelTarget> targets)
+    {
+        foreach (LabelTarget target in targets)
+        {
+            yield return target.Rows is RowOutput.Text ? "rows on stdout" : target.Rows.Name;
+            if (target.SegmentsPath is string segments)
+            {
+                yield return segments;
+            }
+            if (target.Annotator is Annotator annotator && target.Annotated)
+            {
+                yield return $"{annotator.Path} ({annotator.Codec.Name}, {annotator.Frames} frames)";
+            }
         }
     }
 
@@ -160,7 +179,7 @@ internal static class LabelRunner
     private static async Task<PipelineStats> WithProgressAsync(Task<PipelineStats> run, InferencePipeline pipeline,
         IReadOnlyList<VideoFrameSource> sources, TextWriter stderr)
     {
-        long total = sources.Sum(s => (long)(s.Video.DeclaredFrameCount ?? 0));
+        long total = sources.Sum(s => s.ExpectedFrames ?? 0);
         IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(stderr) });
         await console.Progress()
             .AutoClear(true)

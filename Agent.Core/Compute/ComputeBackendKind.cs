@@ -7,4 +7,8 @@ public enum ComputeBackendKind
     Cpu,
     /// <summary>OpenCL kernels on a GPU or, through PoCL, on the CPU.</summary>
     OpenCl,
+    /// <summary>ILGPU's CUDA backend on an NVIDIA GPU (through the driver alone).</summary>
+    Cuda,
+    /// <summary>ILGPU's CPU accelerator: the GPU kernels on emulated threads (tests and CI).</summary>
+    IlgpuCpu,
 }

@@ -424,9 +424,25 @@ public sealed class SafeTensorsFile : IDisposable
     {
         if (NotSafeTensors(first) is { } what)
         {
-            throw new SafeTensorsException($"{path}: {what}, not safetensors; convert a trusted checkpoint with `python3 tools/reference/convert_state_dict.py {System.IO.Path.GetFileName(path)} model.safetensors` (AgentRnn never unpickles)");
+            throw new SafeTensorsException($"{path}: {what}, not safetensors; convert a trusted checkpoint with `{ConvertCommand(path)}` " +
+                "from the AgentRnn checkout (AgentRnn never unpickles)");
         }
     }
+
+    /// <summary>
+    /// The exact command that converts <paramref name="path"/> to a .safetensors file beside it (same name), each path
+    /// quoted for a POSIX shell where it needs it.
+    /// </summary>
+    internal static string ConvertCommand(string path)
+    {
+        string output = System.IO.Path.ChangeExtension(path, ".safetensors");
+        return $"python3 tools/reference/convert_state_dict.py {ShellQuote(path)} {ShellQuote(output)}";
+    }
+
+    private static string ShellQuote(string text) =>
+        text.Length > 0 && text.All(c => char.IsAsciiLetterOrDigit(c) || c is '/' or '.' or '_' or '-' or '+' or ':' or ',' or '@' or '%')
+            ? text
+            : "'" + text.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
     // What the first bytes say a non-safetensors model file is: a zip archive (torch.save since PyTorch 1.6, SB3's .zip)
     // or a bare pickle (older torch.save); null otherwise.

@@ -1,6 +1,5 @@
 using System.Globalization;
 using AgentRnn.Core.Compute;
-using AgentRnn.Core.Compute.OpenCl;
 
 namespace AgentRnn.Host.Accelerated;
 
@@ -36,19 +35,13 @@ public sealed record BackendChoice(ComputeBackendKind Kind, int Device)
 
     /// <summary>
     /// Checks that the chosen device exists without opening it (no context, no kernel build), so a command fails in
-    /// one line before it decodes video or connects to an env: no OpenCL runtime, or no device with that index.
+    /// one line before it decodes video or connects to an env: no NVIDIA driver or OpenCL ICD, or no device with that index.
     /// </summary>
     /// <exception cref="ComputeBackendException">The runtime or the device is missing.</exception>
-    public void CheckDevice()
-    {
-        if (Kind == ComputeBackendKind.OpenCl)
-        {
-            OpenClRuntime.Device(Device);
-        }
-    }
+    public void CheckDevice() => ComputeBackend.Check(Kind, Device);
 
-    /// <summary>"cpu" or e.g. "opencl device 0".</summary>
+    /// <summary>"cpu" or e.g. "cuda device 0".</summary>
     public override string ToString() => IsCpu
         ? "cpu"
-        : string.Create(CultureInfo.InvariantCulture, $"{Kind.ToString().ToLowerInvariant()} device {Device}");
+        : string.Create(CultureInfo.InvariantCulture, $"{ComputeBackend.NameOf(Kind)} device {Device}");
 }

@@ -42,6 +42,9 @@ internal sealed record LabelRequest
     /// <summary>Report HTML file per video, or null (the PNG is beside it: <see cref="Report.ReportPaths.Png"/>); empty: none.</summary>
     public IReadOnlyList<string?> Reports { get; init; } = [];
 
+    /// <summary>The part of each video to label (--start, --end); the whole video by default.</summary>
+    public Vision.FrameWindow Window { get; init; } = Vision.FrameWindow.All;
+
     /// <summary>The model in one line, for the reports' header.</summary>
     public string ModelDescription { get; init; } = "";
 }

@@ -1,7 +1,7 @@
 namespace AgentRnn.Host.Labeling;
 
 /// <summary>
-/// Everything one video's labels go to: the rows, its segments file, and the per-frame labels kept for annotation.
+/// Everything one video's labels go to: the rows, its segments file, and its annotated copy.
 /// All files are opened before decoding starts (so an unwritable path fails first) and finalised when the stream ends.
 /// </summary>
 internal sealed class LabelTarget : IDisposable
@@ -10,11 +10,10 @@ internal sealed class LabelTarget : IDisposable
     private readonly AtomicFile? _segmentsFile;
     private readonly int _minSegment;
     private readonly ClassNames _classes;
-    private readonly List<(int Action, float Score)>? _annotations;
     private readonly SegmentBuilder? _segments;
 
     public LabelTarget(string video, RowOutput rows, RowFormatter formatter, ClassNames classes,
-        AtomicFile? segmentsFile, int minSegment, bool keepAnnotations)
+        AtomicFile? segmentsFile, int minSegment)
     {
         Video = video;
         Rows = rows;
@@ -23,12 +22,14 @@ internal sealed class LabelTarget : IDisposable
         _segmentsFile = segmentsFile;
         _minSegment = minSegment;
         _segments = segmentsFile is null ? null : new SegmentBuilder();
-        _annotations = keepAnnotations ? [] : null;
         rows.Write(formatter.Header());
     }
 
     /// <summary>The video's path.</summary>
     public string Video { get; }
+
+    /// <summary>The segments CSV's path, or null without --segments.</summary>
+    public string? SegmentsPath => _segmentsFile?.Path;
 
     /// <summary>Where the rows go.</summary>
     public RowOutput Rows { get; }
@@ -36,8 +37,11 @@ internal sealed class LabelTarget : IDisposable
     /// <summary>Frames labelled.</summary>
     public long Frames { get; private set; }
 
-    /// <summary>Each frame's (action, score), in order, when annotation was asked for.</summary>
-    public IReadOnlyList<(int Action, float Score)> Annotations => _annotations ?? [];
+    /// <summary>The annotated copy written in the same pass, or null; set before the run starts (it needs the video's size).</summary>
+    public Annotator? Annotator { get; set; }
+
+    /// <summary>After <see cref="Complete"/>: true when the annotated copy was finalised (false: no frame, no file).</summary>
+    public bool Annotated { get; private set; }
 
     /// <summary>Segments written at finalisation (empty until then, or without --segments).</summary>
     public IReadOnlyList<Segment> Segments { get; private set; } = [];
@@ -47,14 +51,18 @@ internal sealed class LabelTarget : IDisposable
     {
         Rows.Write(_formatter.Row(frame, time, action, probs, value));
         _segments?.Add(frame, time, action);
-        _annotations?.Add((action, probs[action]));
+        Annotator?.Add(frame, time, probs, _classes);
         Frames++;
     }
 
-    /// <summary>Commits the rows and writes the segments; also after a break, so what was labelled is kept.</summary>
+    /// <summary>
+    /// Commits the rows, writes the segments and finalises the annotated copy; also after a break or Ctrl+C, so what
+    /// was labelled is kept (and the copy plays up to the last frame labelled).
+    /// </summary>
     public void Complete()
     {
         Rows.Commit();
+        Annotated = Annotator?.Complete() ?? false;
         if (_segments is not null && _segmentsFile is not null)
         {
             Segments = _segments.Build(_minSegment);
@@ -68,11 +76,13 @@ internal sealed class LabelTarget : IDisposable
     {
         Rows.Discard();
         _segmentsFile?.Discard();
+        Annotator?.Discard();
     }
 
     public void Dispose()
     {
         Rows.Dispose();
         _segmentsFile?.Dispose();
+        Annotator?.Dispose();
     }
 }

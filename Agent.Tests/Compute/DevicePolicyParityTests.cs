@@ -12,7 +12,7 @@ namespace AgentRnn.Tests.Compute;
 /// The models' golden fixtures (tools/reference/fixtures_models.py) through <see cref="DevicePolicyNetwork"/> on each
 /// backend: within 1e-4 of the CPU <see cref="PolicyModel"/> (logits, values, final state) and of the PyTorch twin.
 /// </summary>
-public sealed class DevicePolicyParityTests(OpenClDeviceFixture fixture, ITestOutputHelper output) : IClassFixture<OpenClDeviceFixture>
+public sealed class DevicePolicyParityTests(IlgpuDeviceFixture fixture, ITestOutputHelper output) : IClassFixture<IlgpuDeviceFixture>
 {
     private const double Tolerance = 1e-4;
 

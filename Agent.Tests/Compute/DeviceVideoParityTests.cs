@@ -10,9 +10,9 @@ namespace AgentRnn.Tests.Compute;
 /// <summary>
 /// A video's frames as `agent label` feeds them (decode, Atari preprocessing, 4-frame stack) through the default
 /// CleanRL-shaped model: the CPU <see cref="PolicyModel"/> stepped frame by frame against <see cref="DevicePolicyNetwork"/>
-/// on OpenCL, both as per-frame steps and as one whole-video sequence. Tolerance 1e-4 on logits and values.
+/// on ILGPU's CPU accelerator, both as per-frame steps and as one whole-video sequence. Tolerance 1e-4 on logits and values.
 /// </summary>
-public sealed class DeviceVideoParityTests(OpenClDeviceFixture fixture, ITestOutputHelper output) : IClassFixture<OpenClDeviceFixture>, IDisposable
+public sealed class DeviceVideoParityTests(IlgpuDeviceFixture fixture, ITestOutputHelper output) : IClassFixture<IlgpuDeviceFixture>, IDisposable
 {
     private const double Tolerance = 1e-4;
     private const int Frames = 24;
@@ -57,13 +57,13 @@ public sealed class DeviceVideoParityTests(OpenClDeviceFixture fixture, ITestOut
         {
             network.Step(observations[t], t == 0 ? start : default, stepped.AsSpan(t * width), 1);
         }
-        Check("video frames, OpenCL step by step vs CPU PolicyModel", expected, stepped);
+        Check("video frames, ILGPU step by step vs CPU PolicyModel", expected, stepped);
 
         var starts = new float[Frames];
         starts[0] = 1f;
         var sequence = new float[expected.Length];
         network.Sequence([.. observations.SelectMany(o => o)], starts, sequence, Frames, slot: 1);
-        Check("video frames, OpenCL whole-video sequence vs CPU PolicyModel", expected, sequence);
+        Check("video frames, ILGPU whole-video sequence vs CPU PolicyModel", expected, sequence);
     }
 
     private void Check(string what, float[] expected, float[] actual)

@@ -1,62 +1,40 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Text.Json;
-using AgentRnn.Core.Compute.OpenCl;
 using AgentRnn.Cli;
+using AgentRnn.Core.Compute;
+using AgentRnn.Core.Compute.Ilgpu;
 
 namespace AgentRnn.Tests.Compute;
 
 public sealed class DevicesCommandTests
 {
     [Fact]
-    public async Task Devices_Json_LastLineListsPlatformsAndDevices()
+    public async Task Devices_Json_LastLineListsTheCpuAndIlgpuCpuAcceleratorByBackendName()
     {
         (int code, string stdout) = await RunAsync("devices", "--json");
         Assert.Equal(0, code);
         string last = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1];
         using JsonDocument json = JsonDocument.Parse(last);
-        JsonElement device = json.RootElement.GetProperty("platforms")[0].GetProperty("devices")[0];
-        Assert.Equal(0, device.GetProperty("index").GetInt32());
-        Assert.Equal(OpenClRuntime.Devices()[0].Name, device.GetProperty("name").GetString());
-        Assert.True(device.GetProperty("globalMemoryBytes").GetInt64() > 0);
+        JsonElement[] devices = [.. json.RootElement.GetProperty("devices").EnumerateArray()];
+        Assert.Equal("cpu", devices[0].GetProperty("backend").GetString());
+        JsonElement ilgpu = Assert.Single(devices, d => d.GetProperty("backend").GetString() == IlgpuPlatform.CpuBackend);
+        Assert.Equal(0, ilgpu.GetProperty("index").GetInt32());
+        Assert.False(string.IsNullOrWhiteSpace(ilgpu.GetProperty("name").GetString()));
+        Assert.True(ilgpu.GetProperty("memory_bytes").GetInt64() > 0);
+        // Every backend listed is one --backend takes.
+        Assert.All(devices, d => ComputeBackend.Parse(d.GetProperty("backend").GetString()!));
+        Assert.Equal(IlgpuPlatform.List().Count + 1, devices.Length);
     }
 
     [Fact]
-    public async Task Devices_Table_NamesEveryDeviceWithItsIndex()
+    public async Task Devices_Table_NamesEveryDeviceWithItsBackendAndIndex()
     {
         (int code, string stdout) = await RunAsync("devices");
         Assert.Equal(0, code);
-        foreach (OpenClDeviceInfo d in OpenClRuntime.Devices())
+        Assert.Contains("--backend cpu", stdout);
+        foreach (IlgpuDeviceInfo d in IlgpuPlatform.List())
         {
-            Assert.Contains($"device {d.Index}: {d.Name}", stdout);
-        }
-    }
-
-    [Fact]
-    public async Task Devices_NoOpenClPlatforms_SaysSoInOneLineAndExitsZero()
-    {
-        // The ICD loader reads OCL_ICD_VENDORS once per process, so an empty vendor directory needs a child process.
-        string empty = Directory.CreateTempSubdirectory("agent-no-icd-").FullName;
-        try
-        {
-            var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "agent.dll"), "devices"])
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            start.Environment["OCL_ICD_VENDORS"] = empty;
-            using Process process = Process.Start(start)!;
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            Task<string> stderr = process.StandardError.ReadToEndAsync(timeout.Token);
-            string stdout = await process.StandardOutput.ReadToEndAsync(timeout.Token);
-            await process.WaitForExitAsync(timeout.Token);
-            Assert.Equal(0, process.ExitCode);
-            Assert.Equal($"no OpenCL platforms: {OpenClRuntime.NoRuntimeMessage}", stdout.Trim());
-            Assert.Equal("", await stderr);
-        }
-        finally
-        {
-            Directory.Delete(empty);
+            Assert.Contains($"--backend {d.Backend,-9} --device {d.Index}  {d.Name}", stdout);
         }
     }
 

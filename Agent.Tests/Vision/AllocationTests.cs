@@ -103,6 +103,33 @@ public sealed class AllocationTests : IDisposable
     }
 
     [Fact]
+    public void InfoStripAndFrameRing_SteadyState_AllocateNothingPerFrame()
+    {
+        const int Width = 160, Height = 210;
+        int rows = InfoStrip.Rows(Width, Height);
+        using var ring = new FrameRing(Width, Height, rows, capacity: 2);
+        byte[] gray = new byte[Width * Height];
+        string[] labels = ["NOOP", "FIRE", "LEFT"];
+        float[] scores = [0.6f, 0.3f, 0.1f];
+        void Frame(int i)
+        {
+            ring.Put(gray, Width, PixelFormat.Gray);
+            InfoStrip.Draw(ring.Peek(), Width, Height, rows, 1000 + i, i / 30.0, labels, scores);
+            ring.Advance();
+        }
+        for (int i = 0; i < 5; i++)
+        {
+            Frame(i);
+        }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100; i++)
+        {
+            Frame(i);
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void VideoWriterWrite_SteadyState_AllocatesNothingPerFrame()
     {
         using VideoWriter writer = VideoWriter.Open(_videos.PathFor("w.avi"), "MJPG", 10, 64, 48);

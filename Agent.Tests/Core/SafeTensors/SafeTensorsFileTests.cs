@@ -184,8 +184,15 @@ public sealed class SafeTensorsFileTests : IDisposable
         File.WriteAllBytes(path, [.. start, .. new byte[64]]);
         var e = Assert.Throws<SafeTensorsException>(() => SafeTensorsFile.Open(path));
         Assert.Contains(kind, e.Message);
-        Assert.Contains("convert_state_dict.py agent.pt model.safetensors", e.Message);
+        Assert.Contains($"`python3 tools/reference/convert_state_dict.py {path} {Path.ChangeExtension(path, ".safetensors")}`", e.Message);
     }
+
+    [Theory]
+    [InlineData("runs/agent.pt", "python3 tools/reference/convert_state_dict.py runs/agent.pt runs/agent.safetensors")]
+    [InlineData("my agent.pth", "python3 tools/reference/convert_state_dict.py 'my agent.pth' 'my agent.safetensors'")]
+    [InlineData("it's.zip", "python3 tools/reference/convert_state_dict.py 'it'\\''s.zip' 'it'\\''s.safetensors'")]
+    public void ConvertCommand_IsExactAndShellQuoted(string path, string expected) =>
+        Assert.Equal(expected, SafeTensorsFile.ConvertCommand(path));
 
     [Fact]
     public void ReadTensor_IntoSpanOfWrongLength_Throws()

@@ -1,6 +1,5 @@
-using System.Diagnostics;
 using System.Text.Json;
-using AgentRnn.Core.Compute.OpenCl;
+using AgentRnn.Core.Compute.Ilgpu;
 using AgentRnn.Cli;
 using AgentRnn.Host.Env;
 using AgentRnn.Host.Env.Samples;
@@ -13,7 +12,8 @@ using AgentRnn.Core.Recurrent;
 namespace AgentRnn.Tests.Host.Backend;
 
 /// <summary>
-/// `--backend` and `--device` on label, bench and run: OpenCL (PoCL here) against the CPU path end to end, and every
+/// `--backend` and `--device` on label, bench and run: the ILGPU device (on ILGPU's CPU accelerator here) against the
+/// CPU path end to end, and every
 /// way the choice can be wrong giving one line and exit code 1.
 /// </summary>
 public sealed class BackendCliTests(ITestOutputHelper output) : IDisposable
@@ -39,12 +39,12 @@ public sealed class BackendCliTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public async Task Label_OpenClTwoVideos_RowsMatchCpuWithinTolerance()
+    public async Task Label_IlgpuTwoVideos_RowsMatchCpuWithinTolerance()
     {
         string[] videos = [TestVideos.Write(_directory, "a.avi", 10, width: 96, height: 80), TestVideos.Write(_directory, "b.avi", 14, width: 80, height: 64)];
         string model = SaveModel(PolicyModel.CreateDefault(seed: 4), "default");
         var rows = new Dictionary<string, string[][]>();
-        foreach (string backend in new[] { "cpu", "opencl" })
+        foreach (string backend in new[] { "cpu", "ilgpu-cpu" })
         {
             string dir = Path.Combine(_directory, backend);
             var (code, _, stderr) = await AgentAsync(["label", .. videos, "--model", model, "--out-dir", dir, "--emit", "probs,value", "--backend", backend]);
@@ -56,11 +56,11 @@ public sealed class BackendCliTests(ITestOutputHelper output) : IDisposable
         int ties = 0;
         for (int v = 0; v < videos.Length; v++)
         {
-            Assert.Equal(rows["cpu"][v].Length, rows["opencl"][v].Length);
+            Assert.Equal(rows["cpu"][v].Length, rows["ilgpu-cpu"][v].Length);
             for (int i = 0; i < rows["cpu"][v].Length; i++)
             {
                 using JsonDocument cpuRow = JsonDocument.Parse(rows["cpu"][v][i]);
-                using JsonDocument deviceRow = JsonDocument.Parse(rows["opencl"][v][i]);
+                using JsonDocument deviceRow = JsonDocument.Parse(rows["ilgpu-cpu"][v][i]);
                 JsonElement c = cpuRow.RootElement, d = deviceRow.RootElement;
                 Assert.Equal(c.GetProperty("frame").GetInt32(), d.GetProperty("frame").GetInt32());
                 Assert.Equal(c.GetProperty("time").GetDouble(), d.GetProperty("time").GetDouble());
@@ -87,51 +87,51 @@ public sealed class BackendCliTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public async Task Bench_OpenClModelOnly_JsonHasTheReportShape()
+    public async Task Bench_IlgpuModelOnly_JsonHasTheReportShape()
     {
-        var (code, stdout, stderr) = await AgentAsync("bench", "--backend", "opencl", "--model-only", "--frames", "64", "--streams", "4", "--json");
+        var (code, stdout, stderr) = await AgentAsync("bench", "--backend", "ilgpu-cpu", "--model-only", "--frames", "16", "--streams", "4", "--json");
         Assert.True(code == 0, stderr);
         using JsonDocument json = JsonDocument.Parse(stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]);
         JsonElement root = json.RootElement;
         output.WriteLine(root.ToString());
         Assert.True(root.GetProperty("fps").GetDouble() > 0);
         Assert.Equal(4, root.GetProperty("streams").GetInt32());
-        Assert.Equal(64, root.GetProperty("frames").GetInt64());
-        Assert.Contains($"on opencl device 0 ({OpenClRuntime.Devices()[0].Name})", root.GetProperty("model").GetString());
+        Assert.Equal(16, root.GetProperty("frames").GetInt64());
+        Assert.Contains($"on ilgpu-cpu device 0 ({IlgpuCpuName})", root.GetProperty("model").GetString());
         Assert.Equal(["source", "model", "sink"], root.GetProperty("stages").EnumerateObject().Select(p => p.Name));
         Assert.True(root.GetProperty("stages").GetProperty("model").GetProperty("fps").GetDouble() > 0);
         Assert.True(root.GetProperty("latency_ms").GetProperty("p99").GetDouble() >= root.GetProperty("latency_ms").GetProperty("p50").GetDouble());
     }
 
     [Fact]
-    public async Task Run_OpenClAgainstCSharpEnvServer_PlaysTheSameEpisodesAsCpu()
+    public async Task Run_IlgpuAgainstCSharpEnvServer_PlaysTheSameEpisodesAsCpu()
     {
         using var server = new EnvServer(() => new SyncVectorEnv([new CueMemoryEnv(16, 16, 2), new CueMemoryEnv(16, 16, 2)], AutoresetMode.NextStep));
         server.Start(EnvAddress.Tcp("127.0.0.1", 0));
         var returns = new Dictionary<string, double[]>();
-        foreach (string backend in new[] { "cpu", "opencl" })
+        foreach (string backend in new[] { "cpu", "ilgpu-cpu" })
         {
             var (code, stdout, stderr) = await AgentAsync("run", "--env", server.Address!.ToString(), "--episodes", "6", "--seed", "2",
                 "--deterministic", "--json", "--backend", backend);
             Assert.True(code == 0, stderr);
-            if (backend == "opencl")
+            if (backend == "ilgpu-cpu")
             {
-                Assert.Contains($"on opencl device 0 ({OpenClRuntime.Devices()[0].Name})", stderr);
+                Assert.Contains($"on ilgpu-cpu device 0 ({IlgpuCpuName})", stderr);
             }
             using JsonDocument json = JsonDocument.Parse(stdout.TrimEnd().Split('\n')[^1]);
             returns[backend] = [.. json.RootElement.GetProperty("episodes").EnumerateArray().Select(e => e.GetProperty("return").GetDouble())];
         }
-        output.WriteLine($"returns cpu [{string.Join(", ", returns["cpu"])}], opencl [{string.Join(", ", returns["opencl"])}]");
-        Assert.Equal(6, returns["opencl"].Length);
-        Assert.Equal(returns["cpu"], returns["opencl"]);
+        output.WriteLine($"returns cpu [{string.Join(", ", returns["cpu"])}], ilgpu-cpu [{string.Join(", ", returns["ilgpu-cpu"])}]");
+        Assert.Equal(6, returns["ilgpu-cpu"].Length);
+        Assert.Equal(returns["cpu"], returns["ilgpu-cpu"]);
     }
 
     public static TheoryData<string[], string> WrongChoices => new()
     {
-        { ["--backend", "foo"], "error: unknown --backend 'foo'; use one of: cpu, opencl" },
-        { ["--backend", "opencl", "--device", "99"], $"error: {OpenClRuntime.NoSuchDeviceMessage(99, OpenClRuntime.Devices().Count)}" },
+        { ["--backend", "foo"], "error: unknown --backend 'foo'; use one of: cpu, cuda, opencl, ilgpu-cpu" },
+        { ["--backend", "ilgpu-cpu", "--device", "99"], "error: --device 99 does not exist: the ilgpu-cpu backend has 1 device(s), 0..0" },
         { ["--backend", "cpu", "--device", "1"], "error: --device 1 does not exist: the cpu backend has one device, 0" },
-        { ["--backend", "opencl", "--device", "-1"], "error: --device must be 0 or more, not -1" },
+        { ["--backend", "ilgpu-cpu", "--device", "-1"], "error: --device must be 0 or more, not -1" },
     };
 
     [Theory]
@@ -165,20 +165,22 @@ public sealed class BackendCliTests(ITestOutputHelper output) : IDisposable
         var (code, stdout, _) = await AgentAsync(command, "--help");
         Assert.Equal(0, code);
         Assert.Contains("--backend", stdout);
-        Assert.Contains("cpu (the CPU kernels; needs no native runtime) or opencl", stdout);
+        Assert.Contains("cpu (the CPU kernels; needs no native runtime)", stdout);
+        Assert.Contains("cuda (an NVIDIA GPU", stdout);
+        Assert.Contains("ilgpu-cpu", stdout);
         Assert.Contains("--device", stdout);
         Assert.Contains("as 'agent devices' lists them", stdout);
     }
 
     [Fact]
-    public async Task Label_OpenClWithRnnModel_OneLineNamingTheCore()
+    public async Task Label_IlgpuWithRnnModel_OneLineNamingTheCore()
     {
         string video = TestVideos.Write(_directory, "clip.avi", 2);
         var config = ModelConfig.ForFrames(new PreprocessConfig(36, 36, true, 1, PreprocessConfig.DefaultScale), ActionSpec.Discrete(3), cell: CellKind.Rnn, hiddenSize: 8);
         string model = SaveModel(PolicyModel.CreateRandom(config, seed: 1), "rnn");
         string rows = Path.Combine(_directory, "rows.jsonl");
 
-        var (code, _, stderr) = await AgentAsync("label", video, "--model", model, "--out", rows, "--backend", "opencl");
+        var (code, _, stderr) = await AgentAsync("label", video, "--model", model, "--out", rows, "--backend", "ilgpu-cpu");
 
         output.WriteLine(stderr);
         Assert.Equal(1, code);
@@ -188,44 +190,22 @@ public sealed class BackendCliTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public async Task Bench_NoOpenClRuntime_OpenClFailsWithInstallHintAndCpuStillWorks()
+    public async Task Bench_Cuda_RunsOnAnNvidiaGpuOrFailsInOneLine()
     {
-        // The ICD loader reads OCL_ICD_VENDORS once per process, so an empty vendor directory needs a child process.
-        string empty = Directory.CreateTempSubdirectory("agent-no-icd-").FullName;
-        try
+        bool hasCuda = IlgpuPlatform.List().Any(d => d.Backend == IlgpuPlatform.CudaBackend);
+        var (code, stdout, stderr) = await AgentAsync("bench", "--backend", "cuda", "--model-only", "--frames", "4", "--json");
+        output.WriteLine(stderr);
+        if (hasCuda)
         {
-            var (code, stdout, stderr) = await ChildAsync(empty, "bench", "--backend", "opencl", "--model-only", "--frames", "4");
-            output.WriteLine(stderr);
-            Assert.Equal(1, code);
-            Assert.Equal($"error: {OpenClRuntime.NoRuntimeMessage}", stderr.Trim());
-            Assert.Equal("", stdout);
-
-            (code, stdout, stderr) = await ChildAsync(empty, "bench", "--backend", "cpu", "--model-only", "--frames", "4", "--json");
             Assert.True(code == 0, stderr);
-            using JsonDocument json = JsonDocument.Parse(stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]);
-            Assert.Equal(4, json.RootElement.GetProperty("frames").GetInt64());
+            return;
         }
-        finally
-        {
-            Directory.Delete(empty);
-        }
+        Assert.Equal(1, code);
+        Assert.Equal("error: --backend cuda: no NVIDIA GPU found (no CUDA driver, libcuda.so, or it sees no device); 'agent devices' lists what this machine has", stderr.Trim());
+        Assert.Equal("", stdout);
     }
 
-    private static async Task<(int Code, string Stdout, string Stderr)> ChildAsync(string vendors, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "agent.dll"), .. args])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["OCL_ICD_VENDORS"] = vendors;
-        using Process process = Process.Start(start)!;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        Task<string> stderr = process.StandardError.ReadToEndAsync(timeout.Token);
-        string stdout = await process.StandardOutput.ReadToEndAsync(timeout.Token);
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, stdout, await stderr);
-    }
+    private static string IlgpuCpuName => IlgpuPlatform.List().First(d => d.Backend == IlgpuPlatform.CpuBackend).Name;
 
     private static float[] Floats(JsonElement array) => [.. array.EnumerateArray().Select(p => p.GetSingle())];
 }

@@ -14,7 +14,7 @@ namespace AgentRnn.Tests.Host.Backend;
 /// index, no host state for the device model), against <see cref="PolicyBatchModel"/> with per-stream host state
 /// gathered into each batch and scattered back. Tolerance 1e-4.
 /// </summary>
-public sealed class DeviceBatchModelTests(OpenClDeviceFixture fixture, ITestOutputHelper output) : IClassFixture<OpenClDeviceFixture>
+public sealed class DeviceBatchModelTests(IlgpuDeviceFixture fixture, ITestOutputHelper output) : IClassFixture<IlgpuDeviceFixture>
 {
     private const float Tolerance = 1e-4f;
 
@@ -26,7 +26,7 @@ public sealed class DeviceBatchModelTests(OpenClDeviceFixture fixture, ITestOutp
 
     [Theory]
     [InlineData(ComputeBackendKind.Cpu)]
-    [InlineData(ComputeBackendKind.OpenCl)]
+    [InlineData(ComputeBackendKind.IlgpuCpu)]
     public void Step_StreamsInChangingBatches_MatchPolicyBatchModel(ComputeBackendKind kind)
     {
         PolicyModel model = SmallModel(seed: 11);
@@ -79,7 +79,7 @@ public sealed class DeviceBatchModelTests(OpenClDeviceFixture fixture, ITestOutp
 
     [Theory]
     [InlineData(ComputeBackendKind.Cpu)]
-    [InlineData(ComputeBackendKind.OpenCl)]
+    [InlineData(ComputeBackendKind.IlgpuCpu)]
     public void Step_SteadyState_AllocatesNothing(ComputeBackendKind kind)
     {
         using var cpu = new CpuDevice();

@@ -13,10 +13,10 @@ namespace AgentRnn.Tests.Host.Backend;
 
 /// <summary>
 /// <see cref="DevicePolicy"/> against the CPU <see cref="PolicyModel"/> on the models' golden fixtures, on the CPU
-/// device and on OpenCL: logits, probabilities, values, greedy actions (or the Gaussian's mean and std) and final state,
+/// device and on ILGPU's CPU accelerator: logits, probabilities, values, greedy actions (or the Gaussian's mean and std) and final state,
 /// tolerance 1e-4. The streams sit in reversed slots so the slot mapping is exercised.
 /// </summary>
-public sealed class DevicePolicyTests(OpenClDeviceFixture fixture, ITestOutputHelper output) : IClassFixture<OpenClDeviceFixture>
+public sealed class DevicePolicyTests(IlgpuDeviceFixture fixture, ITestOutputHelper output) : IClassFixture<IlgpuDeviceFixture>
 {
     private const float Tolerance = 1e-4f;
 
@@ -81,7 +81,7 @@ public sealed class DevicePolicyTests(OpenClDeviceFixture fixture, ITestOutputHe
         PolicyModel model = PolicyModel.Load(ModelFixture.Path("ours_mlp_rnn_discrete.safetensors"));
         Assert.False(model.RunsOnDevice());
         // Device 1000 does not exist: reaching it would be a different error.
-        var e = Assert.Throws<AgentException>(() => DevicePolicy.Open(model, ComputeBackendKind.OpenCl, device: 1000, capacity: 1));
+        var e = Assert.Throws<AgentException>(() => DevicePolicy.Open(model, ComputeBackendKind.IlgpuCpu, device: 1000, capacity: 1));
         output.WriteLine(e.Message);
         Assert.DoesNotContain('\n', e.Message);
         Assert.Contains("a vanilla RNN core", e.Message);

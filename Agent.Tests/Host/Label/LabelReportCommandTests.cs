@@ -44,7 +44,7 @@ public sealed class LabelReportCommandTests(ITestOutputHelper output) : IDisposa
             "--report", html, "--min-segment", "3");
 
         Assert.True(code == 0, stderr);
-        Assert.Contains($"label: report written: {html}, {png}", stderr, StringComparison.Ordinal);
+        Assert.Contains($"; wrote {rows}, {html}, {png}", stderr, StringComparison.Ordinal);
         Assert.False(File.Exists(html + ".partial"));
         Assert.False(File.Exists(png + ".partial"));
         string[] lines = File.ReadAllLines(rows);
@@ -136,7 +136,7 @@ public sealed class LabelReportCommandTests(ITestOutputHelper output) : IDisposa
         var (code, _, stderr) = await AgentAsync("label", broken, "--model", SaveModel(), "--out", rows, "--report", html);
 
         Assert.Equal(1, code);
-        Assert.Contains($"label: report written: {html}, {Path.ChangeExtension(html, ".png")}", stderr, StringComparison.Ordinal);
+        Assert.Contains($"; report written: {html}, {Path.ChangeExtension(html, ".png")}", stderr, StringComparison.Ordinal);
         int labelled = File.ReadAllLines(rows).Length;
         Assert.InRange(labelled, 1, 59);
         using JsonDocument data = HtmlReportTests.Data(File.ReadAllText(html));
