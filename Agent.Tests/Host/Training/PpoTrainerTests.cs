@@ -2,6 +2,7 @@ using AgentRnn.Host.Env;
 using AgentRnn.Host.Env.Samples;
 using AgentRnn.Host.Models;
 using AgentRnn.Host.Training;
+using AgentRnn.Core.Recurrent;
 using AgentRnn.Memory;
 using Xunit.Abstractions;
 
