@@ -78,12 +78,12 @@ public static class AgentCli
     {
         RootCommand root = Build();
         ParseResult parsed = root.Parse(args);
-        string command = parsed.CommandResult.Command is RootCommand ? "agent" : $"agent {parsed.CommandResult.Command.Name}";
+        string command = CommandPath(parsed.CommandResult);
         List<string> unknown = UnknownOptions(parsed);
         if (unknown.Count > 0 || parsed.Errors.Count > 0)
         {
             // All parse errors on one line: an unknown flag often also leaves a required argument missing.
-            IEnumerable<string> messages = unknown.Select(u => $"unknown option {u}")
+            IEnumerable<string> messages = unknown.Select(u => $"unknown option {u.Split('=', 2)[0]}")
                 .Concat(parsed.Errors.Select(e => e.Message.TrimEnd('.')).Where(m => !unknown.Any(u => m.Contains($"'{u}'", StringComparison.Ordinal))))
                 .Distinct();
             stderr.WriteLine($"error: {string.Join("; ", messages)} (see '{command} --help')");
@@ -100,14 +100,9 @@ public static class AgentCli
                 // Signals are ours (SignalWatcher): no timeout may end the process while a command finalises its outputs.
                 ProcessTerminationTimeout = null,
             };
-            int code = await parsed.InvokeAsync(config, cancellationToken);
-            if (signals?.Received is PosixSignal late)
-            {
-                // The command finished its work, but the run was still interrupted: say so, as the shell would.
-                stderr.WriteLine($"interrupted ({SignalWatcher.Name(late)})");
-                return SignalWatcher.ExitCode(late);
-            }
-            return code;
+            // A command that returns normally after a signal either finished its work anyway or is one a signal stops
+            // by design (silo's graceful shutdown): its own exit code stands. Interrupted work throws instead.
+            return await parsed.InvokeAsync(config, cancellationToken);
         }
         catch (OperationCanceledException e)
         {
@@ -184,6 +179,20 @@ public static class AgentCli
             }
         }
         return unknown.Distinct().ToList();
+    }
+
+    // "agent", "agent label", "agent train ppo": the command as typed, for "see '... --help'".
+    private static string CommandPath(CommandResult result)
+    {
+        var names = new List<string>();
+        for (SymbolResult? r = result; r is not null; r = r.Parent)
+        {
+            if (r is CommandResult { Command: not RootCommand } c)
+            {
+                names.Insert(0, c.Command.Name);
+            }
+        }
+        return string.Join(' ', ["agent", .. names]);
     }
 
     private static bool LooksLikeOption(string token) =>

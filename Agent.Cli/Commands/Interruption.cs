@@ -33,8 +33,11 @@ internal sealed class StdoutClosedException(string message) : AgentRnn.Core.Agen
 /// </summary>
 internal sealed class SignalWatcher : IDisposable
 {
-    /// <summary>Seconds a command has to stop and finalise after the first signal; every pass checks at each frame or step.</summary>
-    public const int GraceSeconds = 10;
+    /// <summary>
+    /// Seconds a command has to stop and finalise after the first signal: every pass checks at each frame or step, and
+    /// silo's graceful shutdown allows itself 10 s.
+    /// </summary>
+    public const int GraceSeconds = 20;
 
     private readonly CancellationTokenSource _cancellation = new();
     private readonly PosixSignalRegistration[] _registrations;

@@ -117,6 +117,7 @@ internal static class TrainCommand
             var guard = new OutputGuard();
             if (resumePath is not null)
             {
+                InputFiles.Check(resumePath, "model to resume");
                 guard.Input(resumePath, "model to resume");
                 guard.Input(TrainingCheckpoint.OptimizerPath(resumePath), "optimizer state to resume");
             }
@@ -188,11 +189,11 @@ internal static class TrainCommand
             }
             finally
             {
-                // Work done before a fault or Ctrl+C is kept.
+                // Work done before a fault or Ctrl+C is kept, and no partial file is left beside it.
                 Checkpoint();
+                csv.Close();
+                File.Move(csvPath + ".partial", csvPath, overwrite: true);
             }
-            csv.Close();
-            File.Move(csvPath + ".partial", csvPath, overwrite: true);
             stdout.WriteLine($"wrote {outPath} ({(trainer.Network.SavesCleanRlLayout ? "CleanRL ppo_atari_lstm layout" : "AgentRnn layout")}, step {trainer.GlobalStep}), {TrainingCheckpoint.OptimizerPath(outPath)}, {csvPath}, {pngPath}");
             return Task.FromResult(0);
         });

@@ -190,8 +190,13 @@ public sealed class OutputSafetyTests : IDisposable
         new[] { "inspect", "--bogus" },
         new[] { "run", "--env", "tcp://127.0.0.1:9", "--bogus" },
         new[] { "bench", "--bogus" },
+        new[] { "bench", "--bogus=3" },
+        new[] { "label", "v.mp4", "--model", "m.safetensors", "--bogus=x" },
         new[] { "probe", "v.mp4", "--bogus" },
         new[] { "devices", "--bogus" },
+        new[] { "train", "ppo", "--env", "tcp://127.0.0.1:9", "--out", "m.safetensors", "--bogus" },
+        new[] { "silo", "--redis", "127.0.0.1:9", "--bogus" },
+        new[] { "cluster-bench", "--gateway", "127.0.0.1:9", "--bogus" },
         new[] { "--bogus" },
     };
 
@@ -204,6 +209,8 @@ public sealed class OutputSafetyTests : IDisposable
         Assert.Equal("", stdout);
         string line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith("error: unknown option --bogus", line);
+        string[] command = args.TakeWhile(a => !a.StartsWith('-') && a != "v.mp4" && a != "m.safetensors").ToArray();
+        Assert.EndsWith($"(see '{string.Join(' ', ["agent", .. command])} --help')", line);
     }
 
     [Theory]
