@@ -9,21 +9,20 @@ namespace AgentRnn.Host.Models;
 /// </summary>
 public sealed class CategoricalHead : PolicyHead
 {
-    private readonly Linear _linear;
-
     /// <summary>weight is (actions, inputSize); bias is (actions).</summary>
     public CategoricalHead(int actions, int inputSize, Func<string, Tensor> tensor)
         : base(ActionSpec.Discrete(actions), inputSize)
     {
-        _linear = new Linear(Require(tensor, "weight", actions, inputSize).Span, Require(tensor, "bias", actions).Span, actions, inputSize);
+        Weight = Require(tensor, "weight", actions, inputSize);
+        Bias = Require(tensor, "bias", actions);
     }
 
     /// <inheritdoc />
-    public override void Forward(ReadOnlySpan<float> latent, PolicyOutputs outputs, int batch)
+    public override void FromLogits(PolicyOutputs outputs, int batch)
     {
-        CheckLatent(latent, outputs, batch);
+        ArgumentNullException.ThrowIfNull(outputs);
+        outputs.CheckBatch(batch);
         int n = Action.Width;
-        _linear.Forward(latent, outputs.Logits, batch);
         for (int b = 0; b < batch; b++)
         {
             outputs.Actions[b] = SoftmaxBlock(outputs.Logits.AsSpan(b * n, n), outputs.Probabilities.AsSpan(b * n, n));

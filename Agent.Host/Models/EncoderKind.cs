@@ -9,6 +9,6 @@ public enum EncoderKind
     /// <summary>The IMPALA ResNet (AgentRnn.Vision's ImpalaCnn) on uint8 frames.</summary>
     Impala,
 
-    /// <summary>A multilayer perceptron on vector observations (<see cref="MlpEncoder"/>).</summary>
+    /// <summary>A multilayer perceptron on vector observations (fc0, fc1, … linear layers).</summary>
     Mlp,
 }

@@ -9,14 +9,14 @@ namespace AgentRnn.Host.Models;
 /// </summary>
 public sealed class GaussianHead : PolicyHead
 {
-    private readonly Linear _linear;
     private readonly float[] _std;
 
     /// <summary>weight is (dimensions, inputSize); bias and log_std are (dimensions).</summary>
     public GaussianHead(int dimensions, int inputSize, Func<string, Tensor> tensor)
         : base(ActionSpec.Box(dimensions), inputSize)
     {
-        _linear = new Linear(Require(tensor, "weight", dimensions, inputSize).Span, Require(tensor, "bias", dimensions).Span, dimensions, inputSize);
+        Weight = Require(tensor, "weight", dimensions, inputSize);
+        Bias = Require(tensor, "bias", dimensions);
         _std = Require(tensor, "log_std", dimensions).Data.Select(MathF.Exp).ToArray();
     }
 
@@ -24,11 +24,11 @@ public sealed class GaussianHead : PolicyHead
     public ReadOnlySpan<float> Std => _std;
 
     /// <inheritdoc />
-    public override void Forward(ReadOnlySpan<float> latent, PolicyOutputs outputs, int batch)
+    public override void FromLogits(PolicyOutputs outputs, int batch)
     {
-        CheckLatent(latent, outputs, batch);
+        ArgumentNullException.ThrowIfNull(outputs);
+        outputs.CheckBatch(batch);
         int d = Action.Width;
-        _linear.Forward(latent, outputs.Logits, batch);
         for (int b = 0; b < batch; b++)
         {
             _std.CopyTo(outputs.Probabilities.AsSpan(b * d, d));

@@ -9,7 +9,6 @@ namespace AgentRnn.Host.Models;
 /// </summary>
 public sealed class MultiDiscreteHead : PolicyHead
 {
-    private readonly Linear _linear;
     private readonly int[] _sizes;
 
     /// <summary>weight is (Σ nvec, inputSize); bias is (Σ nvec).</summary>
@@ -18,16 +17,17 @@ public sealed class MultiDiscreteHead : PolicyHead
     {
         _sizes = (int[])nvec.Clone();
         int width = Action.Width;
-        _linear = new Linear(Require(tensor, "weight", width, inputSize).Span, Require(tensor, "bias", width).Span, width, inputSize);
+        Weight = Require(tensor, "weight", width, inputSize);
+        Bias = Require(tensor, "bias", width);
     }
 
     /// <inheritdoc />
-    public override void Forward(ReadOnlySpan<float> latent, PolicyOutputs outputs, int batch)
+    public override void FromLogits(PolicyOutputs outputs, int batch)
     {
-        CheckLatent(latent, outputs, batch);
+        ArgumentNullException.ThrowIfNull(outputs);
+        outputs.CheckBatch(batch);
         int width = Action.Width;
         int dims = _sizes.Length;
-        _linear.Forward(latent, outputs.Logits, batch);
         for (int b = 0; b < batch; b++)
         {
             int offset = b * width;

@@ -4,8 +4,8 @@ namespace AgentRnn.Host.Models;
 
 /// <summary>
 /// An actor head: maps the memory's output (latent) to an action distribution in <see cref="PolicyOutputs"/>,
-/// including the greedy action. Weights are copied at construction; Forward allocates nothing.
-/// Thread-safety: Forward may be called concurrently on distinct outputs.
+/// including the greedy action. The policy network runs the linear layer on its device; <see cref="FromLogits"/> does the rest and allocates nothing.
+/// Thread-safety: FromLogits may be called concurrently on distinct outputs.
 /// </summary>
 public abstract class PolicyHead
 {
@@ -24,8 +24,18 @@ public abstract class PolicyHead
     /// <summary>Width of each latent row.</summary>
     public int InputSize { get; }
 
-    /// <summary>latent is (batch, InputSize); fills rows 0..batch−1 of the outputs' distribution and greedy actions.</summary>
-    public abstract void Forward(ReadOnlySpan<float> latent, PolicyOutputs outputs, int batch);
+    /// <summary>The linear layer's weight (Width, InputSize), as PyTorch stores it.</summary>
+    public Tensor Weight { get; protected init; } = null!;
+
+    /// <summary>The linear layer's bias (Width).</summary>
+    public Tensor Bias { get; protected init; } = null!;
+
+    /// <summary>
+    /// Turns rows 0..batch−1 of <see cref="PolicyOutputs.Logits"/> (the linear layer's output, which the network computed
+    /// on its device) into probabilities and actions (or, for Gaussian heads, standard deviations and means), and sets
+    /// <see cref="PolicyOutputs.Batch"/>.
+    /// </summary>
+    public abstract void FromLogits(PolicyOutputs outputs, int batch);
 
     /// <summary>
     /// Builds the head for <paramref name="action"/>: <see cref="CategoricalHead"/>, <see cref="MultiDiscreteHead"/> or
@@ -53,20 +63,5 @@ public abstract class PolicyHead
             throw new ArgumentException($"tensor '{name}' has shape {t.ShapeString}, expected {Tensor.FormatShape(shape)}");
         }
         return t;
-    }
-
-    /// <summary>Checks the latent's length once per call.</summary>
-    protected void CheckLatent(ReadOnlySpan<float> latent, PolicyOutputs outputs, int batch)
-    {
-        ArgumentNullException.ThrowIfNull(outputs);
-        outputs.CheckBatch(batch);
-        if (outputs.Action.Width != Action.Width || outputs.Action.Kind != Action.Kind)
-        {
-            throw new ArgumentException($"outputs are shaped for {outputs.Action}, the head serves {Action}");
-        }
-        if (latent.Length < (long)batch * InputSize)
-        {
-            throw new ArgumentException($"latent has {latent.Length} floats, batch {batch} needs {(long)batch * InputSize}");
-        }
     }
 }

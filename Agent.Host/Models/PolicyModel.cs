@@ -1,19 +1,18 @@
-using System.Diagnostics;
 using AgentRnn.Core;
-using AgentRnn.Memory;
-using AgentRnn.Vision.Encoders;
-using AgentRnn.Core.Recurrent;
+using AgentRnn.Core.Compute;
+using AgentRnn.Core.Compute.Cpu;
+using AgentRnn.Host.Network;
 
 namespace AgentRnn.Host.Models;
 
 /// <summary>
-/// A recurrent policy: encoder → memory (and an optional critic memory) → actor head and critic value, stepped for
-/// a batch of streams at once. Recurrent state lives with the caller as <see cref="StateSize"/> floats per stream:
-/// the actor core's state ([h_l, c_l] per layer, as <see cref="RecurrentCore"/>), then the critic core's when
-/// <see cref="ModelConfig.CriticMemory"/>. A zeroed state is PyTorch's initial state.
+/// A recurrent policy's parameters and their <see cref="PolicyNetwork"/> on the CPU device, stepped with the state held
+/// by the caller: <see cref="StateSize"/> floats per stream, the actor core's state ([h_l, c_l] per layer) then the
+/// critic core's when <see cref="ModelConfig.CriticMemory"/>. A zeroed state is PyTorch's initial state. For state
+/// owned by the network (slots, on any device) use <see cref="Network"/> or <see cref="CreateNetwork"/>.
 /// </summary>
 /// <remarks>
-/// Each step first resets streams as state·(1 − episode_start), like CleanRL and SB3, then runs the networks.
+/// Each step first resets streams as state·(1 − episode_start), like CleanRL and SB3, then runs the network.
 /// After <see cref="EnsureCapacity"/> (or the first step at a given batch) steps allocate nothing.
 /// Thread-safety: the model owns scratch memory; one thread steps a given instance at a time. Weights are never
 /// mutated, so instances built from the same file may run concurrently.
@@ -21,18 +20,7 @@ namespace AgentRnn.Host.Models;
 public sealed partial class PolicyModel
 {
     private readonly Dictionary<string, Tensor> _parameters;
-    private float[] _input = [];
-    private float[] _features = [];
-    private float[] _latent = [];
-    private float[] _criticLatent = [];
-    private float[] _actorState = [];
-    private float[] _criticState = [];
-    private int _capacity;
-
-    // Stopwatch ticks spent in each part of Step since construction or ResetTimes: three timestamps per step.
-    private long _encoderTicks;
-    private long _memoryTicks;
-    private long _headsTicks;
+    private int[] _identity = [];
 
     /// <summary>
     /// Builds a model for <paramref name="config"/>; <paramref name="tensor"/> returns each parameter by its name in
@@ -55,39 +43,20 @@ public sealed partial class PolicyModel
             }
             _parameters.Add(p.Name, t);
         }
-        try
-        {
-            Encoder = CreateEncoder(config, Scoped("encoder."));
-            Memory = RecurrentCore.Create(config.Cell, Encoder.OutputSize, config.HiddenSize, config.Layers, Scoped("memory."));
-            CriticMemory = config.CriticMemory
-                ? RecurrentCore.Create(config.Cell, Encoder.OutputSize, config.HiddenSize, config.Layers, Scoped("critic_memory."))
-                : null;
-            Actor = PolicyHead.Create(config.Action, config.HiddenSize, Scoped("actor."));
-            Critic = new ValueHead(config.HiddenSize, Scoped("critic."));
-        }
-        catch (ArgumentException e)
-        {
-            throw new ModelFormatException($"model does not fit its config: {e.Message}", e);
-        }
+        Network = CreateNetwork(new CpuDevice(), slots: 0, ownsDevice: true);
     }
 
     /// <summary>The architecture and preprocessing.</summary>
     public ModelConfig Config { get; }
 
-    /// <summary>The encoder (NatureCnn, ImpalaCnn or <see cref="MlpEncoder"/>).</summary>
-    public Encoder Encoder { get; }
-
-    /// <summary>The actor's recurrent core.</summary>
-    public RecurrentCore Memory { get; }
-
-    /// <summary>The critic's own recurrent core, or null when the critic reads the actor's.</summary>
-    public RecurrentCore? CriticMemory { get; }
+    /// <summary>The network this model steps (on a CPU device of its own).</summary>
+    public PolicyNetwork Network { get; }
 
     /// <summary>The actor head.</summary>
-    public PolicyHead Actor { get; }
+    public PolicyHead Actor => Network.Actor;
 
     /// <summary>The critic head.</summary>
-    public ValueHead Critic { get; }
+    public ValueHead Critic => Network.Critic;
 
     /// <summary>Floats of recurrent state per stream (all cores).</summary>
     public int StateSize => Config.StateSize;
@@ -101,6 +70,9 @@ public sealed partial class PolicyModel
     /// <summary>Floats in one observation (C·H·W).</summary>
     public int InputSize => Config.InputSize;
 
+    /// <summary>Width of the encoder's features.</summary>
+    public int FeatureSize => Network.FeatureSize;
+
     /// <summary>Every parameter under its name in our layout (the tensors <see cref="Save"/> writes).</summary>
     public IReadOnlyDictionary<string, Tensor> Parameters => _parameters;
 
@@ -112,25 +84,26 @@ public sealed partial class PolicyModel
     /// and linear layers, every recurrent core's input and hidden matrices, and the actor and critic layers.
     /// Biases, activations, gate nonlinearities and softmax are not counted.
     /// </summary>
-    public long FlopsPerFrame =>
-        Encoder.FlopsPerFrame + Memory.FlopsPerStep + (CriticMemory?.FlopsPerStep ?? 0) + 2L * Config.HiddenSize * (Action.Width + 1);
+    public long FlopsPerFrame => Network.FlopsPerFrame;
 
-    /// <summary>Time <see cref="Step(ReadOnlySpan{byte}, Span{float}, ReadOnlySpan{float}, PolicyOutputs, int)"/> spent in the encoder (input scaling included) since the last <see cref="ResetTimes"/>.</summary>
-    public TimeSpan EncoderTime => Stopwatch.GetElapsedTime(0, _encoderTicks);
+    /// <summary>Time the steps spent in the encoder (input scaling included) since the last <see cref="ResetTimes"/>.</summary>
+    public TimeSpan EncoderTime => Network.EncoderTime;
 
-    /// <summary>Time steps spent in the recurrent cores (episode resets and state gathers included).</summary>
-    public TimeSpan MemoryTime => Stopwatch.GetElapsedTime(0, _memoryTicks);
+    /// <summary>Time steps spent in the recurrent cores (episode resets and state moves included).</summary>
+    public TimeSpan MemoryTime => Network.MemoryTime;
 
     /// <summary>Time steps spent in the actor and critic heads.</summary>
-    public TimeSpan HeadsTime => Stopwatch.GetElapsedTime(0, _headsTicks);
+    public TimeSpan HeadsTime => Network.HeadsTime;
 
     /// <summary>Zeroes <see cref="EncoderTime"/>, <see cref="MemoryTime"/> and <see cref="HeadsTime"/>; call it between steps, from the stepping thread.</summary>
-    public void ResetTimes()
-    {
-        _encoderTicks = 0;
-        _memoryTicks = 0;
-        _headsTicks = 0;
-    }
+    public void ResetTimes() => Network.ResetTimes();
+
+    /// <summary>
+    /// Another network with these parameters on <paramref name="device"/> with <paramref name="slots"/> zeroed state
+    /// slots (the CPU device, or an accelerator). With <paramref name="ownsDevice"/> the network disposes the device.
+    /// </summary>
+    public PolicyNetwork CreateNetwork(ComputeDevice device, int slots = 0, bool ownsDevice = false) =>
+        new(Config, name => _parameters.TryGetValue(name, out Tensor? t) ? t : null!, device, slots, ownsDevice);
 
     /// <summary>Outputs shaped for this model's action space and up to <paramref name="maxBatch"/> streams.</summary>
     public PolicyOutputs CreateOutputs(int maxBatch) => new(Config.Action, maxBatch);
@@ -139,29 +112,16 @@ public sealed partial class PolicyModel
     public void EnsureCapacity(int batch)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(batch);
-        if (batch <= _capacity)
+        Network.EnsureCapacity(batch);
+        Network.EnsureSlots(batch);
+        if (_identity.Length < batch)
         {
-            return;
+            _identity = new int[batch];
+            for (int i = 0; i < batch; i++)
+            {
+                _identity[i] = i;
+            }
         }
-        _features = new float[batch * Encoder.OutputSize];
-        _latent = new float[batch * Config.HiddenSize];
-        if (Config.Preprocess is { } p && p.Scale != PreprocessConfig.DefaultScale)
-        {
-            _input = new float[batch * Config.InputSize];
-        }
-        if (CriticMemory is not null)
-        {
-            _criticLatent = new float[batch * Config.HiddenSize];
-            _actorState = new float[batch * Config.CoreStateSize];
-            _criticState = new float[batch * Config.CoreStateSize];
-            CriticMemory.EnsureCapacity(batch);
-        }
-        Memory.EnsureCapacity(batch);
-        if (Encoder is MlpEncoder mlp)
-        {
-            mlp.EnsureCapacity(batch);
-        }
-        _capacity = batch;
     }
 
     /// <summary>
@@ -173,9 +133,9 @@ public sealed partial class PolicyModel
     {
         CheckStep(frames.Length, state.Length, episodeStarts.Length, outputs, batch);
         EnsureCapacity(batch);
-        long start = Stopwatch.GetTimestamp();
-        Encode(frames, batch);
-        Recur(state, episodeStarts, outputs, batch, start);
+        Load(state, batch);
+        Network.Step(frames, _identity.AsSpan(0, batch), episodeStarts, outputs, batch);
+        Store(state, batch);
     }
 
     /// <summary>
@@ -186,9 +146,9 @@ public sealed partial class PolicyModel
     {
         CheckStep(observations.Length, state.Length, episodeStarts.Length, outputs, batch);
         EnsureCapacity(batch);
-        long start = Stopwatch.GetTimestamp();
-        Encoder.Forward(observations, _features, batch);
-        Recur(state, episodeStarts, outputs, batch, start);
+        Load(state, batch);
+        Network.Step(observations, _identity.AsSpan(0, batch), episodeStarts, outputs, batch);
+        Store(state, batch);
     }
 
     /// <summary>
@@ -210,24 +170,10 @@ public sealed partial class PolicyModel
                 $"policy sequence of {steps} frames: input has {frames.Length} (needs {(long)steps * InputSize}), state {state.Length} (needs {StateSize}), "
                 + $"episodeStarts {episodeStarts.Length} (needs 0 or {steps})");
         }
-        EnsureCapacity(steps);
-        long start = Stopwatch.GetTimestamp();
-        Encode(frames, steps);
-        long encoded = Stopwatch.GetTimestamp();
-        _encoderTicks += encoded - start;
-        int features = Encoder.OutputSize;
-        int hidden = Config.HiddenSize;
-        Span<float> stream = state.Slice(0, StateSize);
-        for (int t = 0; t < steps; t++)
-        {
-            if (!episodeStarts.IsEmpty && episodeStarts[t] != 0f)
-            {
-                System.Numerics.Tensors.TensorPrimitives.Multiply(stream, 1f - episodeStarts[t], stream);
-            }
-            Remember(_features.AsSpan(t * features, features), stream, _latent.AsSpan(t * hidden, hidden),
-                CriticMemory is null ? default : _criticLatent.AsSpan(t * hidden, hidden), 1);
-        }
-        Heads(outputs, steps, encoded);
+        EnsureCapacity(Math.Max(steps, 1));
+        Load(state, 1);
+        Network.StepSequence(frames, 0, episodeStarts, outputs, steps);
+        Store(state, 1);
     }
 
     /// <summary>Zeroes the state of the streams whose episode starts: state[b] ← state[b]·(1 − episodeStarts[b]).</summary>
@@ -249,70 +195,22 @@ public sealed partial class PolicyModel
         }
     }
 
-    // features (batch, F) are in _features, computed since the timestamp start; runs the cores and heads.
-    private void Recur(Span<float> state, ReadOnlySpan<float> episodeStarts, PolicyOutputs outputs, int batch, long start)
+    // The caller's state rows into slots 0..batch−1, and back after the step.
+    private void Load(ReadOnlySpan<float> state, int batch)
     {
-        long encoded = Stopwatch.GetTimestamp();
-        _encoderTicks += encoded - start;
-        if (!episodeStarts.IsEmpty)
-        {
-            ResetStates(state, episodeStarts, batch);
-        }
-        Remember(_features, state.Slice(0, batch * StateSize), _latent, _criticLatent, batch);
-        Heads(outputs, batch, encoded);
-    }
-
-    // The heads over latent rows (batch, H) into outputs; the memory time runs from encoded to now.
-    private void Heads(PolicyOutputs outputs, int batch, long encoded)
-    {
-        long remembered = Stopwatch.GetTimestamp();
-        _memoryTicks += remembered - encoded;
-        Actor.Forward(_latent, outputs, batch);
-        Critic.Forward(CriticMemory is null ? _latent : _criticLatent, outputs.Values, batch);
-        _headsTicks += Stopwatch.GetTimestamp() - remembered;
-    }
-
-    // frames (batch, InputSize) uint8 → _features (batch, F), with the config's input scale when it is not 1/255.
-    private void Encode(ReadOnlySpan<byte> frames, int batch)
-    {
-        if (Config.Preprocess is { } p && p.Scale != PreprocessConfig.DefaultScale)
-        {
-            Span<float> x = _input.AsSpan(0, batch * InputSize);
-            for (int i = 0; i < x.Length; i++)
-            {
-                x[i] = frames[i] * p.Scale;
-            }
-            Encoder.Forward(x, _features, batch);
-        }
-        else
-        {
-            Encoder.Forward(frames, _features, batch);
-        }
-    }
-
-    // The cores: features (batch, F) and state (batch, StateSize) → latent (batch, H), and with a critic core
-    // criticLatent (batch, H); the state is updated in place.
-    private void Remember(ReadOnlySpan<float> features, Span<float> state, Span<float> latent, Span<float> criticLatent, int batch)
-    {
-        if (CriticMemory is null)
-        {
-            Memory.Step(features, state, latent, batch);
-            return;
-        }
-        // Per stream the state is [actor core | critic core]; each core wants its own contiguous (batch, S) block.
         int size = StateSize;
-        int core = Config.CoreStateSize;
         for (int b = 0; b < batch; b++)
         {
-            state.Slice(b * size, core).CopyTo(_actorState.AsSpan(b * core, core));
-            state.Slice(b * size + core, core).CopyTo(_criticState.AsSpan(b * core, core));
+            Network.WriteSlot(b, state.Slice(b * size, size));
         }
-        Memory.Step(features, _actorState.AsSpan(0, batch * core), latent, batch);
-        CriticMemory.Step(features, _criticState.AsSpan(0, batch * core), criticLatent, batch);
+    }
+
+    private void Store(Span<float> state, int batch)
+    {
+        int size = StateSize;
         for (int b = 0; b < batch; b++)
         {
-            _actorState.AsSpan(b * core, core).CopyTo(state.Slice(b * size, core));
-            _criticState.AsSpan(b * core, core).CopyTo(state.Slice(b * size + core, core));
+            Network.ReadSlot(b, state.Slice(b * size, size));
         }
     }
 
@@ -331,14 +229,4 @@ public sealed partial class PolicyModel
                 + $"episodeStarts {startsLength} (needs 0 or {batch})");
         }
     }
-
-    private Func<string, Tensor> Scoped(string prefix) => name =>
-        _parameters.TryGetValue(prefix + name, out Tensor? t) ? t : throw new ArgumentException($"tensor '{prefix + name}' is not part of the config");
-
-    private static Encoder CreateEncoder(ModelConfig config, Func<string, Tensor> tensor) => config.Encoder switch
-    {
-        EncoderKind.NatureCnn => new NatureCnn(config.Channels, config.Height, config.Width, tensor),
-        EncoderKind.Impala => new ImpalaCnn(config.Channels, config.Height, config.Width, tensor),
-        _ => new MlpEncoder(config.Channels, config.MlpLayers, config.MlpActivation, tensor),
-    };
 }

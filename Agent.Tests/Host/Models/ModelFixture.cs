@@ -70,20 +70,34 @@ internal sealed class ModelFixture
         int core = model.Config.CoreStateSize;
         var state = new float[Batch * model.StateSize];
         var block = new float[Batch * core];
-        Pack(model.Memory, h, c, block);
+        Pack(model.Config, h, c, block);
         Interleave(block, state, core, 0, model.StateSize);
-        if (model.CriticMemory is { } critic)
+        if (model.Config.CriticMemory)
         {
-            Pack(critic, criticH, criticC, block);
+            Pack(model.Config, criticH, criticC, block);
             Interleave(block, state, core, core, model.StateSize);
         }
         return state;
     }
 
-    private void Pack(RecurrentCore core, string h, string c, float[] block)
+    // PyTorch's (layers, B, H) h and c into per-stream [h_0, c_0, h_1, c_1, …] (LSTM) or [h_0, h_1, …] blocks.
+    private void Pack(ModelConfig config, string h, string c, float[] block)
     {
-        float[] cells = core.Kind == CellKind.Lstm ? _io[c].Data : [];
-        core.CopyStateFromLayers(_io[h].Data, cells, block, Batch);
+        bool lstm = config.Cell == CellKind.Lstm;
+        int hidden = config.HiddenSize;
+        int core = config.CoreStateSize;
+        for (int l = 0; l < config.Layers; l++)
+        {
+            for (int b = 0; b < Batch; b++)
+            {
+                int at = b * core + l * hidden * (lstm ? 2 : 1);
+                _io[h].Data.AsSpan((l * Batch + b) * hidden, hidden).CopyTo(block.AsSpan(at, hidden));
+                if (lstm)
+                {
+                    _io[c].Data.AsSpan((l * Batch + b) * hidden, hidden).CopyTo(block.AsSpan(at + hidden, hidden));
+                }
+            }
+        }
     }
 
     private void Interleave(float[] block, float[] state, int core, int offset, int size)

@@ -240,7 +240,7 @@ public sealed class PolicyModelTests(ITestOutputHelper output)
     {
         var config = ModelConfig.ForFrames(new PreprocessConfig(16, 12, false, 1, 1f / 255f), ActionSpec.Discrete(4), EncoderKind.Impala, CellKind.Gru, 8) with { FeatureSize = 16, ImpalaChannels = [4, 8, 8] };
         PolicyModel model = PolicyModel.CreateRandom(config, 2);
-        Assert.Equal(16, model.Encoder.OutputSize);
+        Assert.Equal(16, model.FeatureSize);
         PolicyOutputs outputs = model.CreateOutputs(2);
         model.Step(new byte[2 * model.InputSize], new float[2 * model.StateSize], [], outputs, 2);
         Assert.Equal(1f, outputs.Probabilities.AsSpan(0, 4).ToArray().Sum(), 5);
