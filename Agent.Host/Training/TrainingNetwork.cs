@@ -11,7 +11,7 @@ namespace AgentRnn.Host.Training;
 /// actor and critic), with forward passes that keep activation caches and the matching backward passes. Inputs are
 /// time-major sequences: row t·B + b is stream b at step t; each row has an episode-start flag. Parameters use our
 /// layout's names; <see cref="Save"/> writes CleanRL's layout for the models CleanRL's ppo_atari_lstm has
-/// (NatureCNN + one LSTM + Discrete), ours with agent.config otherwise — both load with <see cref="PolicyModel.Load"/>.
+/// (NatureCNN + one LSTM + Discrete), ours with agent.config otherwise — both load with <see cref="PolicyModel.Load(string, ModelLoadOptions?)"/>.
 /// </summary>
 public sealed class TrainingNetwork
 {
@@ -300,7 +300,7 @@ public sealed class TrainingNetwork
     }
 
     /// <summary>
-    /// Reads a checkpoint in any layout <see cref="PolicyModel.Load"/> knows into a network for its architecture;
+    /// Reads a checkpoint in any layout <see cref="PolicyModel.Load(string, ModelLoadOptions?)"/> knows into a network for its architecture;
     /// the file's metadata comes back too (optimizer step and counters of a training run).
     /// </summary>
     public static TrainingNetwork Load(string path, out IReadOnlyDictionary<string, string> metadata)
