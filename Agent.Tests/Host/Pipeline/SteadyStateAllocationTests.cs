@@ -102,11 +102,17 @@ public class SteadyStateAllocationTests(ITestOutputHelper output)
         }
 
         await RunAsync(2 * steps);
-        long small = await RunAsync(2 * steps);
-        long large = await RunAsync(2 * steps + 1000);
-
-        double perFrame = (double)(large - small) / 1000;
-        output.WriteLine($"short run {small} B, long run {large} B, {perFrame:F4} B per extra frame");
-        Assert.True(perFrame < 1.0, $"{perFrame:F3} bytes allocated per frame in steady state");
+        // The least of three measurements: a real per-frame allocation shows in each (1000 frames make 1000 × its size),
+        // while a one-off elsewhere in the process (JIT tiering, the thread pool growing) lands in one only.
+        double perFrame = double.MaxValue;
+        for (int attempt = 0; attempt < 3 && perFrame >= 1.0; attempt++)
+        {
+            long small = await RunAsync(2 * steps);
+            long large = await RunAsync(2 * steps + 1000);
+            double measured = (double)(large - small) / 1000;
+            output.WriteLine($"short run {small} B, long run {large} B, {measured:F4} B per extra frame");
+            perFrame = Math.Min(perFrame, measured);
+        }
+        Assert.True(perFrame < 1.0, $"{perFrame:F3} bytes allocated per frame in steady state (least of three)");
     }
 }
