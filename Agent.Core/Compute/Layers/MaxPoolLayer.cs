@@ -1,3 +1,5 @@
+using AgentRnn.Core.Kernels;
+
 namespace AgentRnn.Core.Compute;
 
 /// <summary>
@@ -10,33 +12,23 @@ public abstract class MaxPoolLayer : DeviceLayer
     protected MaxPoolLayer(ComputeDevice device, int kernel, int stride, int padding)
         : base(device)
     {
-        if (kernel <= 0 || stride <= 0 || padding < 0 || padding > kernel / 2)
-        {
-            throw new ArgumentException($"bad MaxPool2d geometry: kernel={kernel} stride={stride} padding={padding} (padding must be at most kernel/2)");
-        }
-        Kernel = kernel;
-        Stride = stride;
-        Padding = padding;
+        _geometry = new MaxPool2d(kernel, stride, padding);
     }
+
+    // The window's checks and output size are the CPU kernel's, so every device agrees with it.
+    private readonly MaxPool2d _geometry;
 
     /// <summary>Window size in both directions.</summary>
-    public int Kernel { get; }
+    public int Kernel => _geometry.Kernel;
 
     /// <summary>Step in both directions.</summary>
-    public int Stride { get; }
+    public int Stride => _geometry.Stride;
 
     /// <summary>Implicit −∞ padding on every side.</summary>
-    public int Padding { get; }
+    public int Padding => _geometry.Padding;
 
     /// <summary>Output spatial size for an h×w input: ⌊(h + 2p − k) / s⌋ + 1; throws when the window does not fit.</summary>
-    public (int Height, int Width) OutputSize(int height, int width)
-    {
-        if (height <= 0 || width <= 0 || height + 2 * Padding < Kernel || width + 2 * Padding < Kernel)
-        {
-            throw new ArgumentException($"a {Kernel}x{Kernel} pooling window does not fit a {height}x{width} input with padding {Padding}");
-        }
-        return ((height + 2 * Padding - Kernel) / Stride + 1, (width + 2 * Padding - Kernel) / Stride + 1);
-    }
+    public (int Height, int Width) OutputSize(int height, int width) => _geometry.OutputSize(height, width);
 
     /// <summary>y (batch, oh, ow, channels) ← max-pool(x (batch, h, w, channels)), both NHWC.</summary>
     public void Forward(DeviceView<float> x, DeviceView<float> y, int batch, int channels, int height, int width)
