@@ -14,7 +14,8 @@ namespace AgentRnn.Cli;
 /// <summary>
 /// `agent train ppo --env ADDR --out MODEL.safetensors [--cell lstm|gru|rnn] [--total-steps N] [--seed S] [--resume MODEL]
 /// [CleanRL's hyperparameter flags]`: trains a recurrent policy with PPO (CleanRL's ppo_atari_lstm) against a socket env.
-/// `agent train labels ...` (supervised BPTT from per-frame labels) lives in the same group.
+/// `agent train labels ...` (supervised BPTT from per-frame labels) and `agent train sweep ...` (the cue-delay memory
+/// sweep, <see cref="SweepCommand"/>) live in the same group.
 /// </summary>
 internal static class TrainCommand
 {
@@ -23,6 +24,7 @@ internal static class TrainCommand
         var command = new Command("train", "Train a recurrent model in C#: PPO against a socket env, or supervised from per-frame video labels");
         command.Add(CreatePpo());
         command.Add(CreateLabels());
+        command.Add(SweepCommand.Create());
         return command;
     }
 
