@@ -42,12 +42,13 @@ internal static class SweepCommand
         var observation = new Option<string>("--observation") { Description = "The env's observations: vector (3 floats, an MLP encoder) or image (frames, NatureCNN)", DefaultValueFactory = _ => "vector" };
         var frameSize = new Option<int>("--frame-size") { Description = "Image observations: the env's frame side and the model's (at least 36)", DefaultValueFactory = _ => 36 };
         var episodes = new Option<int>("--episodes") { Description = "Episodes each trained model plays greedily for its final return", DefaultValueFactory = _ => 100 };
+        var keepBias = new Option<float>("--keep-gate-bias") { Description = "Initial bias of the LSTM's forget gate and the GRU's update gate (CleanRL: 0; 1 is the usual LSTM advice); the RNN has none", DefaultValueFactory = _ => 0f };
         var python = new Option<string>("--python") { Description = "Python interpreter that runs the env server", DefaultValueFactory = _ => "python3" };
         var serve = new Option<string>("--serve") { Description = "The env server script", DefaultValueFactory = _ => Path.Combine("envs", "serve.py") };
         var timeout = new Option<double>("--timeout") { Description = "Seconds the server may take to start, and any reset or step", DefaultValueFactory = _ => 60 };
         var command = new Command("sweep", "Train LSTM, GRU and vanilla RNN policies on the cue-memory env at increasing cue delays, several seeds each, and tabulate and plot their final deterministic return against the delay")
         {
-            delays, cells, seeds, outDir, total, numEnvs, numSteps, minibatches, lr, hidden, observation, frameSize, episodes, python, serve, timeout,
+            delays, cells, seeds, outDir, total, numEnvs, numSteps, minibatches, lr, hidden, keepBias, observation, frameSize, episodes, python, serve, timeout,
         };
         command.SetAction((ParseResult r, CancellationToken cancellationToken) =>
         {
@@ -100,7 +101,7 @@ internal static class SweepCommand
             string mdPath = guard.Output(Path.Combine(dir, "sweep.md"), "sweep table (markdown)");
             string pngPath = guard.Output(Path.Combine(dir, "sweep.png"), "sweep plot");
 
-            var setup = new SweepSetup(cellList, delayList, seedCount, options, envs, hiddenSize, obs, side, episodeCount);
+            var setup = new SweepSetup(cellList, delayList, seedCount, options, envs, hiddenSize, r.GetValue(keepBias), obs, side, episodeCount);
             var rows = new List<SweepRow>();
             int runs = delayList.Length * cellList.Length * seedCount;
             error.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -165,6 +166,7 @@ internal static class SweepCommand
         using (SocketVectorEnv env = SocketVectorEnv.Connect(address, timeout))
         {
             var network = new TrainingNetwork(TrainCommand.ConfigFor(env.Spec, cell, setup.HiddenSize, setup.FrameSize, 1), seed);
+            network.SetKeepGateBias(setup.KeepGateBias);
             using var trainer = new PpoTrainer(env, network, options);
             trainer.Run(s =>
             {
@@ -218,7 +220,7 @@ internal static class SweepCommand
 }
 
 /// <summary>What a sweep runs: its cells, delays, seeds and the settings shared by every run.</summary>
-internal sealed record SweepSetup(CellKind[] Cells, int[] Delays, int Seeds, PpoOptions Options, int NumEnvs, int HiddenSize, string Observation, int FrameSize, int Episodes);
+internal sealed record SweepSetup(CellKind[] Cells, int[] Delays, int Seeds, PpoOptions Options, int NumEnvs, int HiddenSize, float KeepGateBias, string Observation, int FrameSize, int Episodes);
 
 /// <summary>One training run of a sweep and its greedy evaluation.</summary>
 internal sealed record SweepRow(string Cell, int Delay, int Seed, long Steps, double TrainingReturn, double DeterministicReturn, int Episodes, double TrainSeconds, double Seconds)
@@ -251,7 +253,7 @@ internal static class SweepTable
     {
         CultureInfo c = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
-        sb.AppendLine(string.Create(c, $"Final greedy return on the cue-memory env (+1 right, −1 wrong; chance 0), mean ± sample sd over {setup.Seeds} seed(s), [min, max], and runs solved (≥ {SweepCommand.SolvedLevel}); {setup.Options.TotalTimesteps:N0} env steps per run, {setup.NumEnvs} {setup.Observation} envs, hidden {setup.HiddenSize}, {setup.Episodes} greedy episodes per model."));
+        sb.AppendLine(string.Create(c, $"Final greedy return on the cue-memory env (+1 right, −1 wrong; chance 0), mean ± sample sd over {setup.Seeds} seed(s), [min, max], and runs solved (≥ {SweepCommand.SolvedLevel}); {setup.Options.TotalTimesteps:N0} env steps per run, {setup.NumEnvs} {setup.Observation} envs, hidden {setup.HiddenSize}, keep-gate bias {setup.KeepGateBias} (LSTM forget, GRU update), {setup.Episodes} greedy episodes per model."));
         sb.AppendLine();
         sb.Append("| cue delay |");
         foreach (CellKind cell in setup.Cells)

@@ -18,7 +18,8 @@ internal static class SweepPlot
     {
         var plot = new Plot();
         plot.Font.Set(Sans);
-        plot.Title($"cue memory: greedy return against cue delay ({setup.Seeds} seed(s), hidden {setup.HiddenSize}, {setup.Options.TotalTimesteps:N0} steps per run)");
+        plot.Title(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"cue memory: greedy return against cue delay ({setup.Seeds} seed(s), hidden {setup.HiddenSize}, {setup.Options.TotalTimesteps:N0} steps per run{(setup.KeepGateBias != 0 ? $", keep-gate bias {setup.KeepGateBias}" : "")})"));
         Color[] palette = [Colors.Blue, Colors.OrangeRed, Colors.Green, Colors.Purple];
         var chance = plot.Add.HorizontalLine(0, 1.2f, Colors.Gray, LinePattern.Dashed);
         chance.LegendText = "chance";

@@ -216,6 +216,25 @@ public sealed class TrainingNetwork
         }
     }
 
+    /// <summary>
+    /// Sets the initial bias of the gate that keeps the memory: an LSTM's forget gate, a GRU's update gate (PyTorch's
+    /// second gate chunk of bias_hh in every layer; bias_ih stays 0). CleanRL leaves it 0 (the gate starts half open,
+    /// so the memory halves each step); 1 is the LSTM advice of Gers et al. and Jozefowicz et al. A tanh RNN has no such
+    /// gate: nothing changes.
+    /// </summary>
+    public void SetKeepGateBias(float bias)
+    {
+        if (Config.Cell == CellKind.Rnn)
+        {
+            return;
+        }
+        for (int k = 0; k < Config.Layers; k++)
+        {
+            int h = Config.HiddenSize;
+            this[$"memory.bias_hh_l{k}"].Data.AsSpan(h, h).Fill(bias);
+        }
+    }
+
     /// <summary>Fills (rows, cols) with a scaled orthogonal matrix (torch.nn.init.orthogonal_'s construction: QR of a Gaussian).</summary>
     internal static void Orthogonal(Span<float> data, int rows, int cols, float gain, Random random)
     {
