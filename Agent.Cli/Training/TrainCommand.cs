@@ -14,7 +14,8 @@ namespace AgentRnn.Cli;
 /// <summary>
 /// `agent train ppo --env ADDR --out MODEL.safetensors [--cell lstm|gru|rnn] [--total-steps N] [--seed S] [--resume MODEL]
 /// [CleanRL's hyperparameter flags]`: trains a recurrent policy with PPO (CleanRL's ppo_atari_lstm) against a socket env.
-/// `agent train labels ...` (supervised BPTT from per-frame labels) lives in the same group.
+/// `agent train labels ...` (supervised BPTT from per-frame labels) and `agent train sweep ...` (the cue-delay memory
+/// sweep, <see cref="SweepCommand"/>) live in the same group.
 /// </summary>
 internal static class TrainCommand
 {
@@ -23,6 +24,7 @@ internal static class TrainCommand
         var command = new Command("train", "Train a recurrent model in C#: PPO against a socket env, or supervised from per-frame video labels");
         command.Add(CreatePpo());
         command.Add(CreateLabels());
+        command.Add(SweepCommand.Create());
         return command;
     }
 
@@ -50,13 +52,14 @@ internal static class TrainCommand
         var targetKl = new Option<float?>("--target-kl") { Description = "Stop an update's epochs once the approximate KL exceeds this (default: never)" };
         var hidden = new Option<int>("--hidden-size") { Description = "Recurrent hidden size", DefaultValueFactory = _ => 128 };
         var frameSize = new Option<int>("--frame-size") { Description = "Image envs: square gray frame side the model sees (at least 36)", DefaultValueFactory = _ => 84 };
+        var keepBias = new Option<float>("--keep-gate-bias") { Description = "New models: initial bias of the LSTM's forget gate and the GRU's update gate (CleanRL: 0; 1 is the usual LSTM advice)", DefaultValueFactory = _ => 0f };
         var frameStack = new Option<int>("--frame-stack") { Description = "Image envs: frames stacked per observation (ppo_atari_lstm uses 1)", DefaultValueFactory = _ => 1 };
         var saveEvery = new Option<int>("--save-every") { Description = "Write a checkpoint every N updates (and always at the end)", DefaultValueFactory = _ => 10 };
         var timeout = new Option<double>("--timeout") { Description = "Seconds any connect, reset or step may take before failing", DefaultValueFactory = _ => 30 };
         var command = new Command("ppo", "Train a recurrent policy with PPO (CleanRL's ppo_atari_lstm) against an env served over a socket")
         {
             env, output, cell, total, seed, resume, lr, numSteps, anneal, gamma, lambda, minibatches, epochs, normAdv, clip, clipV, ent, vf,
-            maxNorm, targetKl, hidden, frameSize, frameStack, saveEvery, timeout,
+            maxNorm, targetKl, hidden, frameSize, keepBias, frameStack, saveEvery, timeout,
         };
         command.SetAction((ParseResult r, CancellationToken cancellationToken) =>
         {
@@ -139,6 +142,7 @@ internal static class TrainCommand
             else
             {
                 network = new TrainingNetwork(ConfigFor(spec, cellKind, hiddenSize, side, stack), options.Seed);
+                network.SetKeepGateBias(r.GetValue(keepBias));
             }
             try
             {

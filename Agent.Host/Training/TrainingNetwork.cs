@@ -66,6 +66,8 @@ public sealed class TrainingNetwork
             this[$"memory.weight_ih_l{k}"], this[$"memory.weight_hh_l{k}"], this[$"memory.bias_ih_l{k}"], this[$"memory.bias_hh_l{k}"])).ToArray();
         _actor = new DenseLayer(this["actor.weight"], this["actor.bias"], Activation.None);
         _critic = new DenseLayer(this["critic.weight"], this["critic.bias"], Activation.None);
+        // Summed once: a LINQ Sum per forward pass allocated an enumerator each time (the rollout allocates nothing per step).
+        StateSize = _cores.Sum(c => c.StateSize);
         _logStd = config.Action.Kind == ActionKind.Box ? this["actor.log_std"] : null;
         Initialize(seed);
     }
@@ -80,7 +82,7 @@ public sealed class TrainingNetwork
     public TrainParameter this[string name] => _byName[name];
 
     /// <summary>Floats of one stream's recurrent state.</summary>
-    public int StateSize => _cores.Sum(c => c.StateSize);
+    public int StateSize { get; }
 
     /// <summary>The actor's outputs of the last forward (rows × action width): logits, or the Gaussian's mean.</summary>
     public ReadOnlySpan<float> Logits => _logits.AsSpan(0, _n * Config.Action.Width);
@@ -211,6 +213,25 @@ public sealed class TrainingNetwork
                 : p.Name == "actor.weight" ? 0.01f
                 : 1f;
             Orthogonal(p.Data, p.Shape[0], p.Data.Length / p.Shape[0], gain, random);
+        }
+    }
+
+    /// <summary>
+    /// Sets the initial bias of the gate that keeps the memory: an LSTM's forget gate, a GRU's update gate (PyTorch's
+    /// second gate chunk of bias_hh in every layer; bias_ih stays 0). CleanRL leaves it 0 (the gate starts half open,
+    /// so the memory halves each step); 1 is the LSTM advice of Gers et al. and Jozefowicz et al. A tanh RNN has no such
+    /// gate: nothing changes.
+    /// </summary>
+    public void SetKeepGateBias(float bias)
+    {
+        if (Config.Cell == CellKind.Rnn)
+        {
+            return;
+        }
+        for (int k = 0; k < Config.Layers; k++)
+        {
+            int h = Config.HiddenSize;
+            this[$"memory.bias_hh_l{k}"].Data.AsSpan(h, h).Fill(bias);
         }
     }
 

@@ -132,6 +132,29 @@ class NextStepAutoresetTests(unittest.TestCase):
         self.assertEqual([None] * 3, self.envs.final_observations)
 
 
+class CueMemoryVectorTests(unittest.TestCase):
+    """CueMemory's vector observations (obs="vector"): [left cue, right cue, question], served as float32."""
+
+    def test_Served_VectorObservations_CueThenBlanksThenQuestion(self):
+        with support.ThreadServer(CUE, env_kwargs={"delay": 2, "obs": "vector"}, num_envs=2) as server, \
+                RemoteVectorEnv(server.address) as envs:
+            self.assertEqual(Box(0.0, 1.0, (3,), "float32"), envs.single_observation_space)
+            obs, infos = envs.reset(seed=5)
+            cues = as_list(infos["cue"])
+            self.assertEqual([[1.0, 0.0, 0.0] if c == 0 else [0.0, 1.0, 0.0] for c in cues], as_list(obs))
+            obs, rewards, terms, _, _ = envs.step([0, 0])
+            self.assertEqual([[0.0, 0.0, 0.0]] * 2, as_list(obs))
+            obs, rewards, terms, _, _ = envs.step([0, 0])
+            self.assertEqual([[0.0, 0.0, 1.0]] * 2, as_list(obs))
+            obs, rewards, terms, _, _ = envs.step(cues)
+            self.assertEqual([1.0, 1.0], as_list(rewards))
+            self.assertEqual([True, True], as_list(terms))
+
+    def test_Make_UnknownObservationKind_Raises(self):
+        with self.assertRaisesRegex(ValueError, "obs must be 'image' or 'vector'"):
+            CueMemoryEnv(obs="pixels")
+
+
 class SeedAndMaskTests(unittest.TestCase):
     def setUp(self):
         self.server = support.ThreadServer(REACH, env_kwargs={"max_steps": 50}, num_envs=3)

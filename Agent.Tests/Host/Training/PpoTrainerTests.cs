@@ -57,6 +57,21 @@ public class PpoTrainerTests(ITestOutputHelper output)
         }
     }
 
+    [Theory]
+    [InlineData(CellKind.Lstm, 4)]
+    [InlineData(CellKind.Gru, 3)]
+    public void SetKeepGateBias_FillsTheSecondGateChunkOfBiasHhOnly(CellKind cell, int gates)
+    {
+        var network = new TrainingNetwork(ModelConfig.ForVectors(3, ActionSpec.Discrete(2), cell: cell, hiddenSize: 5), seed: 1);
+
+        network.SetKeepGateBias(1f);
+
+        float[] hh = network["memory.bias_hh_l0"].Data;
+        Assert.Equal(gates * 5, hh.Length);
+        Assert.Equal(Enumerable.Range(0, gates * 5).Select(i => i is >= 5 and < 10 ? 1f : 0f), hh);
+        Assert.All(network["memory.bias_ih_l0"].Data, b => Assert.Equal(0f, b));
+    }
+
     [Fact]
     public void Checkpoint_RoundTripsWeightsMomentsAndCounters_ForResume()
     {

@@ -5,9 +5,12 @@ frames, then a frame with a green bar that asks for a choice. The action taken o
 pays +1 when it names the cue's side (0 = left, 1 = right) and -1 otherwise, and the episode
 terminates. Actions before the question do nothing. A memoryless policy earns 0 on average.
 
-Observations are uint8 (height, width, 3) frames, Gymnasium's image layout.
+Observations are uint8 (height, width, 3) frames, Gymnasium's image layout; with obs="vector" they are
+float32 (3,) vectors instead, [left cue, right cue, question] (one-hot, all zero on a blank step), the
+same task for small models (the delay sweep of `agent train sweep`).
 """
 
+import array
 import random
 
 from agentrnn_envs.samples import episode_log
@@ -24,14 +27,24 @@ class CueMemoryEnv:
 
     metadata = {"render_modes": [], "render_fps": 30}
 
-    def __init__(self, height=84, width=84, delay=4, log=None, max_steps=None):
+    def __init__(self, height=84, width=84, delay=4, log=None, max_steps=None, obs="image"):
         self.height, self.width, self.delay = int(height), int(width), int(delay)
+        if self.delay < 0:
+            raise ValueError(f"delay must be at least 0 (got {delay})")
+        if obs not in ("image", "vector"):
+            raise ValueError(f"obs must be 'image' or 'vector' (got {obs!r})")
         self.max_steps = None if max_steps is None else int(max_steps)
         self.log = log
-        self.observation_space = Box(0, 255, (self.height, self.width, 3), "uint8")
+        self.vector = obs == "vector"
+        if self.vector:
+            self.observation_space = Box(0.0, 1.0, (3,), "float32")
+            self._frames = {"left": (1.0, 0.0, 0.0), "right": (0.0, 1.0, 0.0),
+                            "blank": (0.0, 0.0, 0.0), "ask": (0.0, 0.0, 1.0)}
+        else:
+            self.observation_space = Box(0, 255, (self.height, self.width, 3), "uint8")
+            self._frames = {name: self._render(name) for name in ("left", "right", "blank", "ask")}
         self.action_space = Discrete(2)
         self._rng = random.Random()
-        self._frames = {name: self._render(name) for name in ("left", "right", "blank", "ask")}
         self._cue = 0
         self._t = 0
         self._return = 0.0
@@ -55,6 +68,10 @@ class CueMemoryEnv:
 
     def _obs(self, name):
         raw = self._frames[name]
+        if self.vector:
+            if np is not None:
+                return np.array(raw, dtype=np.float32)
+            return array.array("f", raw)
         if np is not None:
             return np.frombuffer(raw, dtype=np.uint8).reshape(self.height, self.width, 3)
         return raw
