@@ -13,20 +13,14 @@ namespace AgentRnn.Host.Pipeline;
 internal sealed class ChannelWaiter<T>
 {
     private readonly ChannelReader<T> _reader;
-    private readonly ManualResetEventSlim _signal;
+    private readonly ManualResetEventSlim _signal = new(false, spinCount: 20);
     private readonly Action _onCompleted;
     private ValueTask<bool> _pending;
     private bool _hasPending;
 
-    /// <summary>
-    /// A waiter on reader. <paramref name="spin"/>: spin (and yield) a little before sleeping, which shortens a wake-up
-    /// when data follows within microseconds; without it the thread sleeps at once, which costs nothing while data
-    /// comes in bursts milliseconds apart (label's sequence steps).
-    /// </summary>
-    public ChannelWaiter(ChannelReader<T> reader, bool spin = true)
+    public ChannelWaiter(ChannelReader<T> reader)
     {
         _reader = reader;
-        _signal = new ManualResetEventSlim(false, spinCount: spin ? 20 : 0);
         _onCompleted = _signal.Set;
     }
 

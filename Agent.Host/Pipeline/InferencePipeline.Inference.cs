@@ -19,7 +19,7 @@ public sealed partial class InferencePipeline
                 return;
             }
             ChannelReader<FrameToken> ready = _ready.Reader;
-            var waiter = new ChannelWaiter<FrameToken>(ready, spin: _sequence == 1);
+            var waiter = new ChannelWaiter<FrameToken>(ready);
             var batcher = new Batcher(_streams, _slotsPerStream + 1, _maxBatch);
             var state = new float[checked(_streams * _stateSize)];
             var stepped = new long[_streams];
@@ -98,7 +98,7 @@ public sealed partial class InferencePipeline
         private void SequenceLoop(ISequenceBatchModel model)
         {
             ChannelReader<FrameToken> ready = _ready.Reader;
-            var waiter = new ChannelWaiter<FrameToken>(ready, spin: _sequence == 1);
+            var waiter = new ChannelWaiter<FrameToken>(ready);
             var tokens = new FrameToken[_sequence];
             var state = new float[_stateSize];
             var frames = new byte[checked(_sequence * _observationSize)];

@@ -64,8 +64,6 @@ public sealed partial class InferencePipeline
             PipelineOptions options = owner.Options;
             _maxBatch = Math.Min(options.MaxBatch, _streams);
             _sequence = _streams == 1 && _model is ISequenceBatchModel ? options.SequenceSteps : 1;
-            // With sequence steps, frames reach the model and results the sink in bursts milliseconds apart, so the stage
-            // threads sleep at once rather than spin and yield first (ChannelWaiter): about 3% of label's CPU (BENCHMARKS.md).
             _slotsPerStream = _sequence > 1 ? Math.Max(options.SlotsPerStream, 2 * _sequence) : options.SlotsPerStream;
             _maxWaitMs = (int)Math.Ceiling(options.MaxWait.TotalMilliseconds);
             _workers = Math.Min(_streams, options.SourceThreads > 0 ? options.SourceThreads : Environment.ProcessorCount);

@@ -11,7 +11,7 @@ public sealed partial class InferencePipeline
         private void SinkLoop()
         {
             ChannelReader<FrameToken> done = _done.Reader;
-            var waiter = new ChannelWaiter<FrameToken>(done, spin: _sequence == 1);
+            var waiter = new ChannelWaiter<FrameToken>(done);
             int ended = 0;
             while (ended < _streams && !Faulted)
             {

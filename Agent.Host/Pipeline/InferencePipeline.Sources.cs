@@ -14,7 +14,7 @@ public sealed partial class InferencePipeline
         private void SourceLoop(int worker)
         {
             ChannelReader<FrameToken> free = _free[worker].Reader;
-            var waiter = new ChannelWaiter<FrameToken>(free, spin: _sequence == 1);
+            var waiter = new ChannelWaiter<FrameToken>(free);
             var ended = new bool[_streams];
             int open = 0;
             for (int s = worker; s < _streams; s += _workers)
