@@ -83,6 +83,7 @@ internal sealed unsafe class PackedPanels
     }
 
     /// <summary>dest (⌈n/16⌉·16·k floats) = panels of wᵀ, w (n, k) row-major; order reorders the reduction axis.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void PackTransposed(ReadOnlySpan<float> w, int n, int k, Span<float> dest, ReadOnlySpan<int> order = default)
     {
         const int nr = MicroKernel.Cols;

@@ -197,12 +197,17 @@ public sealed class LumaTests : IDisposable
         {
             Assert.Equal((byte)Math.Clamp(Math.Round((v - 16) * 255.0 / 219.0), 0, 255), LumaRange.Expand((byte)v));
         }
-        foreach (int length in new[] { 0, 1, 31, 32, 33, 255, 256, 1000 })
+        // Every width this CPU runs (a width it lacks falls back to the widest it has), every value in every lane
+        // position (the lengths cover whole vectors and tails), exact (tolerance 0).
+        foreach (SimdWidth width in Enum.GetValues<SimdWidth>())
         {
-            byte[] source = Enumerable.Range(0, length).Select(i => (byte)(i * 7 + 3)).ToArray();
-            var destination = new byte[length];
-            LumaRange.Expand(source, destination);
-            Assert.Equal(source.Select(LumaRange.Expand).ToArray(), destination);
+            foreach (int length in new[] { 0, 1, 15, 16, 17, 31, 32, 33, 63, 64, 65, 255, 256, 1000, 1280 })
+            {
+                byte[] source = Enumerable.Range(0, length).Select(i => (byte)(i * 7 + 3)).ToArray();
+                var destination = new byte[length];
+                LumaRange.Expand(source, destination, width);
+                Assert.Equal(source.Select(LumaRange.Expand).ToArray(), destination);
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using AgentRnn.Core;
 
 namespace AgentRnn.Vision.Encoders;
@@ -32,6 +33,7 @@ internal static class EncoderWeights
     /// w is (F, C·H·W) over a flattened NCHW activation; returns it reordered to read an NHWC activation (F, H·W·C),
     /// so the encoders can keep their activations channels-last and still match PyTorch's flatten.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static float[] ColumnsToHwc(ReadOnlySpan<float> w, int rows, int channels, int height, int width)
     {
         int plane = height * width;
