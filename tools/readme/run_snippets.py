@@ -71,7 +71,9 @@ def free_port():
 
 
 def has_module(name):
-    return subprocess.run([sys.executable, "-c", f"import {name}"], capture_output=True).returncode == 0
+    """Whether Debian's python3 (the one the README's torch lines name, /usr/bin/python3) imports it."""
+    python = "/usr/bin/python3" if os.path.isfile("/usr/bin/python3") else sys.executable
+    return subprocess.run([python, "-c", f"import {name}"], capture_output=True).returncode == 0
 
 
 def find_agent(given):
