@@ -182,6 +182,7 @@ def main():
         print(f"error: --readme {a.readme} is not a file", file=sys.stderr)
         return 2
     name = os.path.relpath(a.readme, REPO)
+    name = a.readme if name.startswith("..") else name
     found = list(snippets(a.readme))
     if not found:
         print(f"error: {name} has no ```sh or ```python snippet", file=sys.stderr)
@@ -202,7 +203,7 @@ def main():
             where = f"snippet {n} ({name} line {line})"
             items = list(shell_lines(text, line)) if kind == "sh" else [(line + 1, text)]
             for at, cmd in items:
-                label = f"{where}, line {at}: {cmd if kind == 'sh' else 'python3 -c <snippet>'}"
+                label = f"{where}, line {at}: " + (cmd if kind == "sh" else f"python3 -c {cmd.strip().splitlines()[0]!r}...")
                 reason = NOT_RUN.get(cmd)
                 if reason is None and a.no_dotnet and cmd.startswith("dotnet "):
                     reason = "--no-dotnet (the check runs inside dotnet test); .ci/run runs it"
