@@ -1,7 +1,7 @@
 using System.CommandLine;
 using AgentRnn.Core;
 using AgentRnn.Core.Kernels;
-using AgentRnn.Host.Accelerated;
+using AgentRnn.Host.Network;
 using AgentRnn.Host.Bench;
 using AgentRnn.Host.Models;
 using AgentRnn.Host.Pipeline;
@@ -81,11 +81,10 @@ internal static class BenchCommand
             }
             PreprocessOptions preprocess = ModelFactory.Preprocess(policyModel);
             GrayConversion conversion = LabelCommand.ResolveGray(result, gray, policyModel);
-            IBatchModel policy = ModelFactory.CreateBatchModel(policyModel, choice, streamCount);
-            using IDisposable? device = policy as IDisposable;
-            string modelName = (modelPath ?? ModelFactory.DefaultDescription) + (policy is DeviceBatchModel accelerated
-                ? $" on {choice} ({accelerated.Policy.Device.Name})"
-                : "") + (weights == WeightPrecision.BFloat16 ? ", bf16 fully connected weights" : "");
+            using NetworkBatchModel policy = ModelFactory.CreateBatchModel(policyModel, choice, streamCount);
+            string modelName = (modelPath ?? ModelFactory.DefaultDescription) + (choice.IsCpu
+                ? ""
+                : $" on {choice} ({policy.Network.Device.Name})") + (weights == WeightPrecision.BFloat16 ? ", bf16 fully connected weights" : "");
             bool memory = result.GetValue(modelOnly);
 
             // A short warm-up so the report measures steady state, not JIT compilation.

@@ -32,8 +32,6 @@ internal struct ConvArgs
     public int ReluInput;
     /// <summary>1: the result is added to what y holds, before the activation.</summary>
     public int AddToOutput;
-    /// <summary>1: y is NCHW (batch, OC, OH, OW), the raw-kernel layout; 0: NHWC.</summary>
-    public int OutputNchw;
     public float InputScale;
 }
 
@@ -42,13 +40,6 @@ internal struct ConvArgs
 internal struct PoolArgs
 {
     public int Channels, Height, Width, Window, Stride, Padding, OutHeight, OutWidth;
-}
-
-/// <summary>Shape of one row copy.</summary>
-[StructLayout(LayoutKind.Sequential)]
-internal struct RowCopyArgs
-{
-    public int Width, HasSourceRows, HasDestinationRows;
 }
 
 /// <summary>Shape of one recurrent cell launch over a batch of streams.</summary>
@@ -252,12 +243,6 @@ internal static class IlgpuKernels
         if (p < pixels && o < g.OutChannels)
         {
             int at = p * g.OutChannels + o;
-            if (g.OutputNchw != 0)
-            {
-                int ohw = g.OutHeight * g.OutWidth;
-                int sample = p / ohw;
-                at = (sample * g.OutChannels + o) * ohw + p - sample * ohw;
-            }
             float v = acc;
             if (g.HasBias != 0)
             {
@@ -321,30 +306,6 @@ internal static class IlgpuKernels
         output[at] = hn;
     }
 
-    /// <summary>Row-wise softmax of x (rows, n) into y; one thread per row (action counts are small).</summary>
-    public static void Softmax(Index1D row, ArrayView<float> x, ArrayView<float> y, int n)
-    {
-        int start = row * n;
-        float max = x[start];
-        for (int i = 1; i < n; i++)
-        {
-            float v = x[start + i];
-            max = v > max ? v : max;
-        }
-        float sum = 0f;
-        for (int i = 0; i < n; i++)
-        {
-            float e = DeviceMath.Exp(x[start + i] - max);
-            y[start + i] = e;
-            sum += e;
-        }
-        float inv = 1f / sum;
-        for (int i = 0; i < n; i++)
-        {
-            y[start + i] *= inv;
-        }
-    }
-
     /// <summary>
     /// Max-pool over NHWC (batch, H, W, C) → (batch, OH, OW, C), square window and stride, padded cells never win;
     /// one thread per output.
@@ -382,17 +343,4 @@ internal static class IlgpuKernels
 
     /// <summary>x ← act(x) elementwise.</summary>
     public static void Activate(Index1D index, ArrayView<float> x, int activation) => x[index] = DeviceMath.Activate(x[index], activation);
-
-    /// <summary>Row r (thread (r, j)) of destination ← row r of source, each through its row index when given.</summary>
-    public static void CopyRows(Index1D index, ArrayView<float> source, ArrayView<int> sourceRows, ArrayView<float> destination, ArrayView<int> destinationRows, RowCopyArgs g)
-    {
-        int r = index / g.Width;
-        int j = index - r * g.Width;
-        int from = g.HasSourceRows != 0 ? sourceRows[r] : r;
-        int to = g.HasDestinationRows != 0 ? destinationRows[r] : r;
-        destination[to * g.Width + j] = source[from * g.Width + j];
-    }
-
-    /// <summary>indices[i] = i.</summary>
-    public static void Iota(Index1D index, ArrayView<int> indices) => indices[index] = index;
 }
