@@ -92,7 +92,19 @@ internal static class IlgpuKernels
         }
 
         float acc = 0f;
-        for (int k0 = 0; k0 < g.K; k0 += t)
+        if (t == 1)
+        {
+            // One-thread groups (ILGPU's CPU accelerator as --backend ilgpu-cpu opens it): nothing to share, so no
+            // staging and no barrier, which the emulator pays for per reduction step. Same summation order as the tiles.
+            if (row < g.M && col < g.N)
+            {
+                for (int k = 0; k < g.K; k++)
+                {
+                    acc += aMul * a[aRow * g.Lda + k] * b[col * g.K + k];
+                }
+            }
+        }
+        for (int k0 = 0; t > 1 && k0 < g.K; k0 += t)
         {
             int ka = k0 + tx;
             shared[ty * stride + tx] = row < g.M && ka < g.K ? aMul * a[aRow * g.Lda + ka] : 0f;
@@ -151,21 +163,24 @@ internal static class IlgpuKernels
         int sampleBase = sample * g.InChannels * g.Height * g.Width;
 
         float acc = 0f;
-        for (int k0 = 0; k0 < reduce; k0 += t)
+        if (t == 1)
+        {
+            // One-thread groups: no staging, no barrier (see Gemm).
+            if (p < pixels && oBase < g.OutChannels)
+            {
+                for (int k = 0; k < reduce; k++)
+                {
+                    acc += PixelU8(x, g, sampleBase, baseY, baseX, kk, k) * weight[oBase * reduce + k];
+                }
+            }
+        }
+        for (int k0 = 0; t > 1 && k0 < reduce; k0 += t)
         {
             int k = k0 + tx;
             float v = 0f;
             if (p < pixels && k < reduce)
             {
-                int ch = k / kk;
-                int r = k - ch * kk;
-                int ky = r / g.KernelW;
-                int iy = baseY + ky;
-                int ix = baseX + r - ky * g.KernelW;
-                if (iy >= 0 && iy < g.Height && ix >= 0 && ix < g.Width)
-                {
-                    v = x[sampleBase + (ch * g.Height + iy) * g.Width + ix] * g.InputScale;
-                }
+                v = PixelU8(x, g, sampleBase, baseY, baseX, kk, k);
             }
             shared[ty * stride + tx] = v;
             int o = oBase + ty;
@@ -203,27 +218,24 @@ internal static class IlgpuKernels
         int sampleBase = sample * g.InChannels * g.Height * g.Width;
 
         float acc = 0f;
-        for (int k0 = 0; k0 < reduce; k0 += t)
+        if (t == 1)
+        {
+            // One-thread groups: no staging, no barrier (see Gemm).
+            if (p < pixels && oBase < g.OutChannels)
+            {
+                for (int k = 0; k < reduce; k++)
+                {
+                    acc += PixelF32(x, g, sampleBase, baseY, baseX, kk, k) * weight[oBase * reduce + k];
+                }
+            }
+        }
+        for (int k0 = 0; t > 1 && k0 < reduce; k0 += t)
         {
             int k = k0 + tx;
             float v = 0f;
             if (p < pixels && k < reduce)
             {
-                int ch = k / kk;
-                int r = k - ch * kk;
-                int ky = r / g.KernelW;
-                int iy = baseY + ky;
-                int ix = baseX + r - ky * g.KernelW;
-                if (iy >= 0 && iy < g.Height && ix >= 0 && ix < g.Width)
-                {
-                    v = g.InputNhwc != 0
-                        ? x[sampleBase + (iy * g.Width + ix) * g.InChannels + ch]
-                        : x[sampleBase + (ch * g.Height + iy) * g.Width + ix];
-                    if (g.ReluInput != 0 && v < 0f)
-                    {
-                        v = 0f;
-                    }
-                }
+                v = PixelF32(x, g, sampleBase, baseY, baseX, kk, k);
             }
             shared[ty * stride + tx] = v;
             int o = oBase + ty;
@@ -236,6 +248,35 @@ internal static class IlgpuKernels
             Group.Barrier();
         }
         StoreConv(y, bias, g, p, oBase + tx, pixels, acc);
+    }
+
+    // Element k = (channel, ky, kx) of output pixel (baseY, baseX)'s input patch; zero in the padding.
+    private static float PixelU8(ArrayView<byte> x, ConvArgs g, int sampleBase, int baseY, int baseX, int kk, int k)
+    {
+        int ch = k / kk;
+        int r = k - ch * kk;
+        int ky = r / g.KernelW;
+        int iy = baseY + ky;
+        int ix = baseX + r - ky * g.KernelW;
+        return iy >= 0 && iy < g.Height && ix >= 0 && ix < g.Width ? x[sampleBase + (ch * g.Height + iy) * g.Width + ix] * g.InputScale : 0f;
+    }
+
+    // As PixelU8 on float input in either layout, relu on read when asked.
+    private static float PixelF32(ArrayView<float> x, ConvArgs g, int sampleBase, int baseY, int baseX, int kk, int k)
+    {
+        int ch = k / kk;
+        int r = k - ch * kk;
+        int ky = r / g.KernelW;
+        int iy = baseY + ky;
+        int ix = baseX + r - ky * g.KernelW;
+        if (iy < 0 || iy >= g.Height || ix < 0 || ix >= g.Width)
+        {
+            return 0f;
+        }
+        float v = g.InputNhwc != 0
+            ? x[sampleBase + (iy * g.Width + ix) * g.InChannels + ch]
+            : x[sampleBase + (ch * g.Height + iy) * g.Width + ix];
+        return g.ReluInput != 0 && v < 0f ? 0f : v;
     }
 
     private static void StoreConv(ArrayView<float> y, ArrayView<float> bias, ConvArgs g, int p, int o, int pixels, float acc)
