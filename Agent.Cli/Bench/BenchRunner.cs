@@ -1,3 +1,4 @@
+using AgentRnn.Core.Compute;
 using System.Diagnostics;
 using AgentRnn.Core.Kernels;
 using AgentRnn.Host.Models;
@@ -21,14 +22,14 @@ public static class BenchRunner
     }
 
     /// <summary>
-    /// Runs every source to its end through <paramref name="model"/> and reports; a <see cref="PolicyBatchModel"/>'s
-    /// step is split into its encoder, memory and heads, and its FLOPs give the achieved GFLOP/s. Throws the first stream's error
+    /// Runs every source to its end through <paramref name="model"/> and reports; a <see cref="NetworkBatchModel"/>'s
+    /// step is split into its encoder, memory and heads, and its FLOPs give the achieved GFLOP/s (against the FMA peak on the CPU device). Throws the first stream's error
     /// when a source breaks (a benchmark over a broken input measures nothing useful).
     /// </summary>
     public static async Task<BenchReport> RunAsync(IBatchModel model, IReadOnlyList<IFrameSource> sources, PipelineOptions options,
         string sourceName, string modelName, CancellationToken cancellationToken)
     {
-        PolicyModel? policy = (model as PolicyBatchModel)?.Model;
+        PolicyNetwork? policy = (model as NetworkBatchModel)?.Network;
         policy?.ResetTimes();
         var pipeline = new InferencePipeline(model, options);
         TimeSpan cpuBefore = ProcessCpu();
@@ -83,8 +84,8 @@ public static class BenchRunner
             ProcessThreads = process.Threads.Count,
             AllocatedBytes = stats.AllocatedBytes,
             FlopsPerFrame = policy?.FlopsPerFrame ?? 0,
-            PeakGflops = policy is null ? 0 : FmaPeak.Gflops(KernelIsa.Current, KernelParallelism.MaxThreads),
-            PeakIsa = policy is null ? "" : KernelIsa.Describe(KernelIsa.Current),
+            PeakGflops = policy?.Device.Kind != ComputeBackendKind.Cpu ? 0 : FmaPeak.Gflops(KernelIsa.Current, KernelParallelism.MaxThreads),
+            PeakIsa = policy?.Device.Kind != ComputeBackendKind.Cpu ? "" : KernelIsa.Describe(KernelIsa.Current),
         };
     }
 

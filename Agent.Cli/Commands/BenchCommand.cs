@@ -1,7 +1,8 @@
 using System.CommandLine;
 using AgentRnn.Core;
+using AgentRnn.Core.Compute;
 using AgentRnn.Core.Kernels;
-using AgentRnn.Host.Accelerated;
+using AgentRnn.Host.Network;
 using AgentRnn.Host.Bench;
 using AgentRnn.Host.Models;
 using AgentRnn.Host.Pipeline;
@@ -38,12 +39,19 @@ internal static class BenchCommand
             DefaultValueFactory = _ => "fp32",
         };
         precision.AcceptOnlyFromAmong("fp32", "bf16");
+        var sequence = new Option<int>("--sequence")
+        {
+            Description = "Instead of the pipeline: whole-sequence throughput of the model's recurrent core on the --backend device, " +
+                "T frames × --streams streams in one call (random inputs of the encoder's width on the device; median of 5 calls), " +
+                "as tools/bench/torch_peer.py --sequence measures PyTorch",
+            DefaultValueFactory = _ => 0,
+        };
         var json = new Option<bool>("--json") { Description = "End stdout with one JSON object: fps, streams, frames, stages, latency_ms {p50, p99}, peak_mb, threads" };
         var command = new Command("bench",
             "Measure frames per second through the pipeline (source → preprocess → model → sink): overall and per stage, " +
             "per-frame latency p50/p99, peak memory, threads")
         {
-            source, model, streams, frames, modelOnly, gray.Gray, gray.ExactGray, precision, json,
+            source, model, streams, frames, modelOnly, gray.Gray, gray.ExactGray, precision, sequence, json,
         };
         var backend = new BackendOptions();
         backend.AddTo(command);
@@ -53,6 +61,11 @@ internal static class BenchCommand
             int streamCount = result.GetValue(streams);
             long total = result.GetValue(frames);
             Limits.CheckStreams(streamCount, "--streams");
+            int sequenceSteps = result.GetValue(sequence);
+            if (sequenceSteps != 0)
+            {
+                return RunSequence(result, backend, choice, result.GetValue(model), sequenceSteps, streamCount, result.GetValue(json));
+            }
             if (total > Limits.MaxFrames)
             {
                 throw new UsageException($"--frames {total} is over the limit of {Limits.MaxFrames} frames per run");
@@ -81,11 +94,10 @@ internal static class BenchCommand
             }
             PreprocessOptions preprocess = ModelFactory.Preprocess(policyModel);
             GrayConversion conversion = LabelCommand.ResolveGray(result, gray, policyModel);
-            IBatchModel policy = ModelFactory.CreateBatchModel(policyModel, choice, streamCount);
-            using IDisposable? device = policy as IDisposable;
-            string modelName = (modelPath ?? ModelFactory.DefaultDescription) + (policy is DeviceBatchModel accelerated
-                ? $" on {choice} ({accelerated.Policy.Device.Name})"
-                : "") + (weights == WeightPrecision.BFloat16 ? ", bf16 fully connected weights" : "");
+            using NetworkBatchModel policy = ModelFactory.CreateBatchModel(policyModel, choice, streamCount);
+            string modelName = (modelPath ?? ModelFactory.DefaultDescription) + (choice.IsCpu
+                ? ""
+                : $" on {choice} ({policy.Network.Device.Name})") + (weights == WeightPrecision.BFloat16 ? ", bf16 fully connected weights" : "");
             bool memory = result.GetValue(modelOnly);
 
             // A short warm-up so the report measures steady state, not JIT compilation.
@@ -103,6 +115,26 @@ internal static class BenchCommand
             return 0;
         });
         return command;
+    }
+
+    private static int RunSequence(ParseResult result, BackendOptions backend, BackendChoice choice, string? modelPath, int steps, int streams, bool json)
+    {
+        if (steps < 0)
+        {
+            throw new AgentException($"--sequence must be a positive number of frames, not {steps}");
+        }
+        using IDisposable threads = backend.ApplyThreads(result, decodesVideo: false);
+        InputFiles.Check(modelPath, "model");
+        PolicyModel policyModel = ModelFactory.Open(modelPath);
+        using ComputeDevice device = choice.Open();
+        SequenceReport report = SequenceBench.Run(policyModel, device, steps, streams);
+        TextWriter output = result.InvocationConfiguration.Output;
+        report.WriteTable(output);
+        if (json)
+        {
+            output.WriteLine(report.ToJson());
+        }
+        return 0;
     }
 
     private static async Task<BenchReport> RunAsync(IBatchModel policy, IReadOnlyList<IFrameSource> sources, int streams,

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using AgentRnn.Host.Accelerated;
+using AgentRnn.Host.Network;
 using AgentRnn.Host.Labeling;
 using AgentRnn.Host.Labeling.Report;
 using AgentRnn.Host.Models;
@@ -98,8 +98,7 @@ internal static class LabelCommand
                 Window = window,
             };
             PreprocessOptions preprocess = training.Apply(ModelFactory.Preprocess(policyModel), result);
-            IBatchModel policy = ModelFactory.CreateBatchModel(policyModel, choice, Math.Max(request.Videos.Count, LabelRunner.SequenceSteps));
-            using (policy as IDisposable)
+            using (NetworkBatchModel policy = ModelFactory.CreateBatchModel(policyModel, choice, Math.Max(request.Videos.Count, LabelRunner.SequenceSteps)))
             {
                 TextWriter stderr = result.InvocationConfiguration.Error;
                 bool progress = ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected;

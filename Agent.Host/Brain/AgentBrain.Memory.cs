@@ -36,6 +36,7 @@ public sealed partial class AgentBrain
             throw new InvalidOperationException($"the memory of {ids.Length} agents is {total} bytes, more than one array holds; save fewer agents at a time");
         }
         var bytes = new byte[total];
+        float[] state = new float[_stateSize];
         Span<byte> s = bytes;
         Magic.CopyTo(s);
         s[7] = MemoryFormatVersion;
@@ -49,9 +50,9 @@ public sealed partial class AgentBrain
             BinaryPrimitives.WriteInt32LittleEndian(s[at..], agent.Id);
             BinaryPrimitives.WriteInt64LittleEndian(s[(at + 4)..], agent.Steps);
             at += 12;
-            ReadOnlySpan<byte> state = MemoryMarshal.AsBytes((ReadOnlySpan<float>)StateOf(agent));
-            state.CopyTo(s[at..]);
-            at += state.Length;
+            _network.ReadSlot(agent.Slot, state);
+            MemoryMarshal.AsBytes(state.AsSpan()).CopyTo(s[at..]);
+            at += 4 * _stateSize;
             FramePreprocessor? pre = agent.Preprocessor;
             BinaryPrimitives.WriteInt32LittleEndian(s[at..], pre?.SourceWidth ?? 0);
             BinaryPrimitives.WriteInt32LittleEndian(s[(at + 4)..], pre?.SourceHeight ?? 0);
@@ -169,12 +170,14 @@ public sealed partial class AgentBrain
             }
             throw new StateSnapshotException($"memory snapshot: a frame state does not restore: {ex.Message}", ex);
         }
+        var slotState = new float[stateSize];
         for (int i = 0; i < count; i++)
         {
             var e = entries[i];
             Remove(e.Id);
             AgentSlot agent = GetOrAdd(e.Id);
-            MemoryMarshal.Cast<byte, float>(bytes.Slice(e.State, 4 * stateSize)).CopyTo(StateOf(agent));
+            MemoryMarshal.Cast<byte, float>(bytes.Slice(e.State, 4 * stateSize)).CopyTo(slotState);
+            _network.WriteSlot(agent.Slot, slotState);
             agent.Preprocessor = restored[i];
             agent.Steps = e.Steps;
         }

@@ -1,4 +1,6 @@
 using AgentRnn.Core;
+using AgentRnn.Core.Compute.Cpu;
+using AgentRnn.Host.Network;
 using AgentRnn.Host.Models;
 using AgentRnn.Vision;
 
@@ -32,6 +34,7 @@ public sealed partial class AgentBrain : IDisposable
     public const int MaxAgents = 1 << 20;
 
     private readonly PolicyModel _model;
+    private readonly PolicyNetwork _network;   // owns every agent's recurrent state, one slot per agent
     private readonly PreprocessOptions? _preprocess;
     private readonly ActionSampler? _sampler;
     private readonly Dictionary<int, AgentSlot> _agents = [];
@@ -39,13 +42,12 @@ public sealed partial class AgentBrain : IDisposable
     private readonly byte[] _fingerprint;
     private readonly int _stateSize;
     private readonly int _inputSize;
-    private float[] _states = [];        // (slot capacity, StateSize)
     private AgentSlot[] _pending = [];   // agents with a new observation since the last Step
     private int _pendingCount;
     private int _slotCount;
     private byte[] _frames = [];         // (capacity, InputSize) uint8
     private float[] _vectors = [];       // (capacity, InputSize) float, vector models
-    private float[] _batchState = [];    // (capacity, StateSize)
+    private int[] _slotIds = [];         // (capacity) slot of each batch row
     private PolicyOutputs _outputs;
     private int _capacity;
     private bool _disposed;
@@ -54,6 +56,9 @@ public sealed partial class AgentBrain : IDisposable
     {
         options.Validate();
         _model = model;
+        _network = options.Device is { } device
+            ? model.CreateNetwork(device, options.InitialAgents)
+            : model.CreateNetwork(new CpuDevice(new CpuDeviceOptions { Threads = options.Threads }), options.InitialAgents, ownsDevice: true);
         _preprocess = model.Config.Preprocess?.ToVisionOptions();
         _sampler = options.Greedy ? null : new ActionSampler(options.Seed);
         _stateSize = model.StateSize;
@@ -61,7 +66,7 @@ public sealed partial class AgentBrain : IDisposable
         Options = options;
         _fingerprint = ModelFingerprint.Hash(model);
         Model = new BrainModelInfo(model.Config, Convert.ToHexString(_fingerprint).ToLowerInvariant(), model.ParameterCount);
-        _outputs = model.CreateOutputs(1);
+        _outputs = _network.CreateOutputs(1);
         Grow(options.InitialAgents);
     }
 
@@ -162,7 +167,7 @@ public sealed partial class AgentBrain : IDisposable
     {
         ThrowIfDisposed();
         AgentSlot agent = GetOrAdd(agentId);
-        StateOf(agent).Clear();
+        _network.ResetSlot(agent.Slot);
         agent.Preprocessor?.Reset();
         agent.Vector.AsSpan().Clear();
     }
@@ -180,7 +185,6 @@ public sealed partial class AgentBrain : IDisposable
             return;
         }
         EnsureBatch(batch);
-        int size = _stateSize;
         for (int b = 0; b < batch; b++)
         {
             AgentSlot agent = _pending[b];
@@ -192,25 +196,23 @@ public sealed partial class AgentBrain : IDisposable
             {
                 agent.Vector.CopyTo(_vectors.AsSpan(b * _inputSize, _inputSize));
             }
-            StateOf(agent).CopyTo(_batchState.AsSpan(b * size, size));
+            _slotIds[b] = agent.Slot;
         }
-        Span<float> state = _batchState.AsSpan(0, batch * size);
         if (_preprocess is not null)
         {
-            _model.Step(_frames.AsSpan(0, batch * _inputSize), state, default, _outputs, batch);
+            _network.Step(_frames.AsSpan(0, batch * _inputSize), _slotIds.AsSpan(0, batch), default, _outputs, batch);
         }
         else
         {
-            _model.Step(_vectors.AsSpan(0, batch * _inputSize), state, default, _outputs, batch);
+            _network.Step(_vectors.AsSpan(0, batch * _inputSize), _slotIds.AsSpan(0, batch), default, _outputs, batch);
         }
         _sampler?.Sample(_outputs, batch);
-        ActionSpec action = _model.Action;
+        ActionSpec action = _network.Action;
         int width = action.Width;
         int dims = action.Kind == ActionKind.Box ? 0 : action.ActionDimensions;
         for (int b = 0; b < batch; b++)
         {
             AgentSlot agent = _pending[b];
-            _batchState.AsSpan(b * size, size).CopyTo(StateOf(agent));
             _outputs.Probabilities.AsSpan(b * width, width).CopyTo(agent.Probabilities);
             if (dims > 0)
             {
@@ -273,7 +275,7 @@ public sealed partial class AgentBrain : IDisposable
             _pending[--_pendingCount] = null!;
         }
         agent.Preprocessor?.Dispose();
-        StateOf(agent).Clear();
+        _network.ResetSlot(agent.Slot);
         _freeSlots.Push(agent.Slot);
         return true;
     }
@@ -294,6 +296,7 @@ public sealed partial class AgentBrain : IDisposable
             agent.Preprocessor?.Dispose();
         }
         _agents.Clear();
+        _network.Dispose();
     }
 
     private AgentSlot GetOrAdd(int agentId)
@@ -314,9 +317,9 @@ public sealed partial class AgentBrain : IDisposable
         else
         {
             slot = _slotCount++;
-            if (_slotCount > _states.Length / Math.Max(1, _stateSize))
+            if (_slotCount > _network.SlotCount)
             {
-                Grow(Math.Max(_slotCount, 2 * (_states.Length / Math.Max(1, _stateSize))));
+                Grow(Math.Max(_slotCount, 2 * _network.SlotCount));
             }
         }
         ActionSpec action = _model.Action;
@@ -341,10 +344,7 @@ public sealed partial class AgentBrain : IDisposable
 
     private void Grow(int slots)
     {
-        if (slots * _stateSize > _states.Length)
-        {
-            Array.Resize(ref _states, checked(slots * _stateSize));
-        }
+        _network.EnsureSlots(slots);
         if (_pending.Length < slots)
         {
             Array.Resize(ref _pending, slots);
@@ -367,13 +367,11 @@ public sealed partial class AgentBrain : IDisposable
         {
             _vectors = new float[checked(capacity * _inputSize)];
         }
-        _batchState = new float[checked(capacity * _stateSize)];
-        _outputs = _model.CreateOutputs(capacity);
-        _model.EnsureCapacity(capacity);
+        _slotIds = new int[capacity];
+        _outputs = _network.CreateOutputs(capacity);
+        _network.EnsureCapacity(capacity);
         _capacity = capacity;
     }
-
-    private Span<float> StateOf(AgentSlot agent) => _states.AsSpan(agent.Slot * _stateSize, _stateSize);
 
     private AgentSlot Require(int agentId)
     {

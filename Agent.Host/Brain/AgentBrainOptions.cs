@@ -1,3 +1,4 @@
+using AgentRnn.Core.Compute;
 using AgentRnn.Host.Models;
 
 namespace AgentRnn;
@@ -19,6 +20,13 @@ public sealed record AgentBrainOptions
 
     /// <summary>The most CPU threads one step uses, the calling thread included: 0 (the default) for all, 1 to stay on the caller.</summary>
     public int Threads { get; init; }
+
+    /// <summary>
+    /// The device the brain's network runs on, every agent's recurrent state in its slots there: null (the default)
+    /// for a CPU device of the brain's own (with <see cref="Threads"/>), or a device the caller opened (e.g.
+    /// <c>ComputeBackend.Open(ComputeBackendKind.Cuda)</c>), keeps ownership of, and disposes after the brain.
+    /// </summary>
+    public ComputeDevice? Device { get; init; }
 
     /// <summary>Agents to make room for up front, so the first steps of that many agents allocate nothing. Grows on demand.</summary>
     public int InitialAgents { get; init; } = 16;

@@ -1,6 +1,8 @@
 using AgentRnn.Core;
 using AgentRnn.Core.Spaces;
-using AgentRnn.Host.Accelerated;
+using AgentRnn.Core.Compute;
+using AgentRnn.Core.Compute.Cpu;
+using AgentRnn.Host.Network;
 using AgentRnn.Host.Models;
 using AgentRnn.Vision;
 
@@ -18,8 +20,8 @@ namespace AgentRnn.Host.Env;
 public sealed class PolicyModelAgent : IAgentPolicy, IDisposable
 {
     private readonly PolicyModel _model;
-    private readonly DevicePolicy? _device;
-    private readonly int[] _slots = [];     // (N) env i's device slot: i
+    private readonly PolicyNetwork _network; // owns env i's memory in slot i, on its device
+    private readonly int[] _slots = [];     // (N) env i's slot: i
     private readonly EnvSpec _spec;
     private readonly ActionSampler? _sampler;
     private readonly FramePreprocessor[] _preprocessors = [];
@@ -28,16 +30,15 @@ public sealed class PolicyModelAgent : IAgentPolicy, IDisposable
     private readonly byte[] _frames = [];   // (N, C, H, W) preprocessed frames
     private readonly byte[] _hwc = [];      // one (H, W, C) frame transposed from (C, H, W)
     private readonly float[] _vectors = []; // (N, InputSize) flattened vector observations
-    private readonly float[] _state;        // (N, StateSize) on the CPU; empty when the state stays on the device
     private readonly float[] _starts;       // (N) 1 where an episode starts
     private readonly PolicyOutputs _outputs;
 
     /// <summary>
     /// Wraps <paramref name="model"/> for <paramref name="spec"/>'s envs; a model that does not fit the spaces is an
-    /// <see cref="AgentException"/>. With <paramref name="device"/> (the same model uploaded to an accelerator, one
-    /// slot per env; the caller keeps ownership) the steps run there and each env's memory stays on the device.
+    /// <see cref="AgentException"/>. The model's network runs on <paramref name="device"/> (an accelerator or a CPU
+    /// device; the caller keeps ownership), or on a CPU device of its own; it holds each env's memory in a slot there.
     /// </summary>
-    public PolicyModelAgent(PolicyModel model, EnvSpec spec, bool deterministic, int seed, DevicePolicy? device = null)
+    public PolicyModelAgent(PolicyModel model, EnvSpec spec, bool deterministic, int seed, ComputeDevice? device = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(spec);
@@ -81,22 +82,10 @@ public sealed class PolicyModelAgent : IAgentPolicy, IDisposable
         }
         _starts = new float[n];
         _outputs = model.CreateOutputs(n);
-        if (device is not null)
-        {
-            if (device.Capacity < n || device.Action.Kind != model.Action.Kind || device.Action.Width != model.Action.Width)
-            {
-                Dispose();
-                throw new ArgumentException($"the device policy holds {device.Capacity} streams of {device.Action}; {n} envs of {model.Action} need it", nameof(device));
-            }
-            _device = device;
-            _slots = [.. Enumerable.Range(0, n)];
-            _state = [];
-        }
-        else
-        {
-            _state = new float[n * model.StateSize];
-            model.EnsureCapacity(n);
-        }
+        // The network holds every env's memory, on the given device or on a CPU device of its own.
+        _network = model.CreateNetwork(device ?? new CpuDevice(), n, ownsDevice: device is null);
+        _network.EnsureCapacity(n);
+        _slots = [.. Enumerable.Range(0, n)];
     }
 
     /// <summary>
@@ -154,14 +143,7 @@ public sealed class PolicyModelAgent : IAgentPolicy, IDisposable
                 _preprocessors[i].Push(raw);
                 _preprocessors[i].Observation.CopyTo(_frames.AsSpan(i * size, size));
             }
-            if (_device is not null)
-            {
-                _device.Step(_frames.AsSpan(0, n * size), _slots.AsSpan(0, n), _starts.AsSpan(0, n), _outputs, n);
-            }
-            else
-            {
-                _model.Step(_frames.AsSpan(0, n * size), _state, _starts.AsSpan(0, n), _outputs, n);
-            }
+            _network.Step(_frames.AsSpan(0, n * size), _slots.AsSpan(0, n), _starts.AsSpan(0, n), _outputs, n);
         }
         else
         {
@@ -173,14 +155,7 @@ public sealed class PolicyModelAgent : IAgentPolicy, IDisposable
                     _vectors[i * size + k] = obs.GetFloat(i, k);
                 }
             }
-            if (_device is not null)
-            {
-                _device.Step(_vectors.AsSpan(0, n * size), _slots.AsSpan(0, n), _starts.AsSpan(0, n), _outputs, n);
-            }
-            else
-            {
-                _model.Step(_vectors.AsSpan(0, n * size), _state, _starts.AsSpan(0, n), _outputs, n);
-            }
+            _network.Step(_vectors.AsSpan(0, n * size), _slots.AsSpan(0, n), _starts.AsSpan(0, n), _outputs, n);
         }
         _sampler?.Sample(_outputs, n);
         WriteActions(actions.Single, n);
@@ -245,5 +220,6 @@ public sealed class PolicyModelAgent : IAgentPolicy, IDisposable
         {
             p.Dispose();
         }
+        _network?.Dispose();
     }
 }

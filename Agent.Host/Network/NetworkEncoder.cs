@@ -10,7 +10,7 @@ namespace AgentRnn.Host.Network;
 /// A policy's encoder as device layers: observations (uint8 frames or floats) → features (batch, OutputSize).
 /// The one definition of NatureCNN, IMPALA and the MLP that every device runs.
 /// </summary>
-internal abstract class NetworkEncoder
+internal abstract class NetworkEncoder : IDisposable
 {
     protected NetworkEncoder(ComputeDevice device) => Device = device;
 
@@ -28,6 +28,9 @@ internal abstract class NetworkEncoder
 
     /// <summary>observations (batch, C, H, W) or (batch, N) float, fed as they are → features.</summary>
     public abstract void Forward(DeviceView<float> observations, DeviceView<float> features, int batch);
+
+    /// <summary>Releases the encoder's layers and activations on its device.</summary>
+    public abstract void Dispose();
 
     public static NetworkEncoder Create(ComputeDevice device, ModelConfig config, Func<string, Tensor> tensor, float frameScale) => config.Encoder switch
     {
@@ -125,6 +128,17 @@ internal sealed class NatureCnnEncoder : NetworkEncoder
         _conv2.Forward(_a1!, _a2!, batch);
         _conv3.Forward(_a2!, _a3!, batch);
         _linear.Forward(_a3!, features, batch);
+    }
+
+    public override void Dispose()
+    {
+        _conv1.Dispose();
+        _conv2.Dispose();
+        _conv3.Dispose();
+        _linear.Dispose();
+        _a1?.Dispose();
+        _a2?.Dispose();
+        _a3?.Dispose();
     }
 
     private ConvLayer Conv(Func<string, Tensor> tensor, string name, ConvSpec spec)
@@ -233,6 +247,23 @@ internal sealed class ImpalaEncoder : NetworkEncoder
         EnsureCapacity(batch);
         _stages[0].Conv.Forward(observations, _b!, batch);
         Run(features, batch);
+    }
+
+    public override void Dispose()
+    {
+        foreach (Stage st in _stages)
+        {
+            st.Conv.Dispose();
+            foreach (ConvLayer r in st.Res)
+            {
+                r.Dispose();
+            }
+        }
+        _pool.Dispose();
+        _linear.Dispose();
+        _a?.Dispose();
+        _b?.Dispose();
+        _t?.Dispose();
     }
 
     // _b holds the first conv's output; per stage: _b = conv(x); _a = pool(_b); twice: _t = relu(conv0(relu(_a))), _a += conv1(_t).
@@ -345,6 +376,16 @@ internal sealed class MlpNetworkEncoder : NetworkEncoder
     {
         EnsureCapacity(batch);
         Forward(observations, features, batch, first: _a!);
+    }
+
+    public override void Dispose()
+    {
+        foreach (LinearLayer l in _layers)
+        {
+            l.Dispose();
+        }
+        _a?.Dispose();
+        _b?.Dispose();
     }
 
     // Layer i writes features when last, else alternates between the two buffers starting at first.

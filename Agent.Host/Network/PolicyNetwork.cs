@@ -231,7 +231,7 @@ public sealed class PolicyNetwork : IDisposable
         Recur(_oneSlot, episodeStarts, outputs, steps, 1, start);
     }
 
-    /// <summary>Releases the network's layers and buffers (and the device when it owns it).</summary>
+    /// <summary>Releases the network's layers and buffers, or the whole device when the network owns it.</summary>
     public void Dispose()
     {
         if (_disposed)
@@ -242,6 +242,17 @@ public sealed class PolicyNetwork : IDisposable
         if (_ownsDevice)
         {
             Device.Dispose();
+            return;
+        }
+        // A device the caller owns outlives the network: release what the network put on it.
+        _encoder.Dispose();
+        _memory.Dispose();
+        _criticMemory?.Dispose();
+        _actor.Dispose();
+        _critic.Dispose();
+        foreach (IDisposable? buffer in new IDisposable?[] { _frames, _observations, _features, _latent, _criticLatent, _logits, _values })
+        {
+            buffer?.Dispose();
         }
     }
 

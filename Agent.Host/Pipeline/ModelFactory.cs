@@ -1,4 +1,5 @@
-using AgentRnn.Host.Accelerated;
+using AgentRnn.Core.Compute;
+using AgentRnn.Host.Network;
 using AgentRnn.Host.Models;
 using AgentRnn.Vision;
 
@@ -21,40 +22,41 @@ public static class ModelFactory
         path is null ? PolicyModel.CreateDefault(DefaultSeed) : PolicyModel.Load(path);
 
     /// <summary>
-    /// <paramref name="model"/> as the pipeline's batch model for up to <paramref name="maxBatch"/> streams: the
-    /// <see cref="PolicyModel"/> itself on the CPU, or a <see cref="DeviceBatchModel"/> on the chosen accelerator
-    /// (disposable: it holds the device). Backend errors (no runtime, no such device, a model without device
-    /// kernels) are one-line <see cref="Core.AgentException"/>s.
+    /// <paramref name="model"/>'s one <see cref="PolicyNetwork"/> as the pipeline's batch model for up to
+    /// <paramref name="maxBatch"/> streams, each stream's memory in a slot of the network: on the CPU the model's own
+    /// network (its CpuDevice), otherwise a network built on the chosen accelerator (disposable: it holds the device).
+    /// Backend errors (no runtime, no such device) are one-line <see cref="Core.AgentException"/>s.
     /// </summary>
-    public static IBatchModel CreateBatchModel(PolicyModel model, BackendChoice backend, int maxBatch)
+    public static NetworkBatchModel CreateBatchModel(PolicyModel model, BackendChoice backend, int maxBatch)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(backend);
         if (backend.IsCpu)
         {
-            return new PolicyBatchModel(model, maxBatch);
+            return new NetworkBatchModel(model.Network, maxBatch, maxBatch, ownsNetwork: false);
         }
-        DevicePolicy policy = DevicePolicy.Open(model, backend.Kind, backend.Device, maxBatch);
+        // Refuse a model the batch model cannot serve before the device is opened (which compiles the kernels).
+        _ = Preprocess(model);
+        PolicyNetwork network = model.CreateNetwork(backend.Open(), maxBatch, ownsDevice: true);
         try
         {
-            return new DeviceBatchModel(policy);
+            return new NetworkBatchModel(network, maxBatch, maxBatch, ownsNetwork: true);
         }
         catch
         {
-            policy.Dispose();
+            network.Dispose();
             throw;
         }
     }
 
     /// <summary>
-    /// The device policy for <c>agent run</c> on an accelerator (<paramref name="capacity"/> envs), or null on the CPU,
-    /// where <see cref="Env.PolicyModelAgent"/> steps the model itself.
+    /// The device <c>agent run</c> steps on: null for the CPU (the env runner builds a CPU device of its own), else the
+    /// chosen accelerator, opened (the caller disposes it).
     /// </summary>
-    public static DevicePolicy? CreateDevicePolicy(PolicyModel model, BackendChoice backend, int capacity)
+    public static ComputeDevice? OpenDevice(BackendChoice backend)
     {
-        ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(backend);
-        return backend.IsCpu ? null : DevicePolicy.Open(model, backend.Kind, backend.Device, capacity);
+        return backend.IsCpu ? null : backend.Open();
     }
 
     /// <summary>

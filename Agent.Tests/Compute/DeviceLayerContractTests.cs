@@ -45,6 +45,47 @@ public abstract class DeviceLayerContractTests(ITestOutputHelper output) : IDisp
         Assert.Equal([floats[2], 5f, 6f], part);
     }
 
+    [Fact]
+    public void Buffers_PastTheEnd_ThrowArgumentOutOfRange()
+    {
+        using DeviceBuffer<float> buffer = Device.Allocate<float>(4);
+        Assert.Throws<ArgumentOutOfRangeException>(() => buffer.Write([1f, 2f], offset: 3));
+        Assert.Throws<ArgumentOutOfRangeException>(() => buffer.Slice(2, 3));
+    }
+
+    [Fact]
+    public void Dispose_Device_ReleasesEveryBufferAndLayerItOwns()
+    {
+        ComputeDevice device = CreateDevice();
+        DeviceBuffer<float> a = device.Allocate<float>(8);
+        DeviceBuffer<byte> b = device.Allocate<byte>(8);
+        DeviceBuffer<float> c = device.Allocate<float>(8);
+        LinearLayer linear = device.CreateLinear(2, 2, [1f, 0f, 0f, 1f], default);
+        c.Dispose();
+        Assert.Equal(2, device.BufferCount);
+        Assert.Equal(1, device.LayerCount);
+        device.Dispose();
+        Assert.True(a.IsDisposed);
+        Assert.True(b.IsDisposed);
+        Assert.True(linear.IsDisposed);
+        Assert.Equal(0, device.BufferCount);
+        Assert.Equal(0, device.LayerCount);
+        Assert.Throws<ObjectDisposedException>(() => a.ToArray());
+        Assert.Throws<ObjectDisposedException>(() => device.Allocate<float>(1));
+        a.Dispose();
+        device.Dispose();
+    }
+
+    [Fact]
+    public void Copy_BufferOfAnotherDevice_ThrowsArgumentException()
+    {
+        using ComputeDevice other = CreateDevice();
+        using DeviceBuffer<float> foreign = other.Allocate<float>(4);
+        using DeviceBuffer<float> mine = Device.Allocate<float>(4);
+        var e = Assert.Throws<ArgumentException>(() => Device.Copy(foreign, mine));
+        Assert.Contains("another device", e.Message);
+    }
+
     [Theory]
     [InlineData(3, 8, 8, 4, 3, 1, 1, Fusion.ReluOutput)]
     [InlineData(4, 9, 7, 5, 4, 2, 0, Fusion.None)]

@@ -3,7 +3,8 @@
 #   ./gpu_bench.sh [BACKEND] [STREAMS...]        default: cuda 1 64 1024 8192
 # For each stream count: `agent bench --backend BACKEND --model-only` (the default model, NatureCNN 4x84x84 ->
 # LSTM 512->256 -> 6 actions + value, random weights) and the same model and batch in PyTorch eager (torch_peer.py,
-# CUDA when BACKEND is cuda, else CPU), then PyTorch's LSTM sequence throughput. One JSON line per measurement goes
+# CUDA when BACKEND is cuda, else CPU), then the LSTM's whole-sequence throughput (`agent bench --sequence` and
+# torch_peer.py --sequence). One JSON line per measurement goes
 # to results.jsonl; a table is printed at the end. Test it on the CPU accelerator first:
 #   ./gpu_bench.sh ilgpu-cpu 1 4
 set -uo pipefail
@@ -34,7 +35,16 @@ for n in "${streams[@]}"; do
   python3 "$here/torch_peer.py" --device "$device" --streams "$n" --steps "$steps" >> "$results" || \
     echo "{\"impl\": \"torch\", \"streams\": $n, \"error\": \"torch_peer failed\"}" >> "$results"
 done
-python3 "$here/torch_peer.py" --device "$device" --sequence 256 --streams 64 >> "$results" || true
+# LSTM whole-sequence throughput (steps x streams / s): the model's core on the device, and nn.LSTM on the same shape.
+seq=256; seq_streams=64
+[ "$backend" = "ilgpu-cpu" ] && seq=8 && seq_streams=4
+line=$($agent bench --backend "$backend" --sequence "$seq" --streams "$seq_streams" --json 2>/tmp/agent_bench_err | tail -n 1)
+if [ -z "$line" ]; then
+  echo "{\"impl\": \"agentrnn\", \"backend\": \"$backend\", \"sequence\": $seq, \"streams\": $seq_streams, \"error\": \"$(tr -d '"\n' < /tmp/agent_bench_err | cut -c1-300)\"}" >> "$results"
+else
+  echo "{\"impl\": \"agentrnn\", \"backend\": \"$backend\", \"sequence\": $seq, \"streams\": $seq_streams, \"report\": $line}" >> "$results"
+fi
+python3 "$here/torch_peer.py" --device "$device" --sequence "$seq" --streams "$seq_streams" >> "$results" || true
 python3 - "$results" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]

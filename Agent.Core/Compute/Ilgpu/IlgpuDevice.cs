@@ -15,7 +15,7 @@ namespace AgentRnn.Core.Compute.Ilgpu;
 /// Work is enqueued on the accelerator's default stream in call order; buffer reads wait for it.
 /// Thread-safety: one thread at a time.
 /// </remarks>
-public sealed partial class IlgpuDevice : ComputeDevice
+public sealed class IlgpuDevice : ComputeDevice
 {
     private readonly Context _context;
     private readonly string _name;
@@ -114,7 +114,6 @@ public sealed partial class IlgpuDevice : ComputeDevice
     /// <inheritdoc/>
     protected override void DisposeCore()
     {
-        DisposeRawScratch();
         Kernels.Dispose();
         Accelerator.Dispose();
         _context.Dispose();

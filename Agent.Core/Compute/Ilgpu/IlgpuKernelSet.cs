@@ -17,11 +17,8 @@ internal sealed class IlgpuKernelSet : IDisposable
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, CellArgs> _lstm;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, CellArgs> _gru;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, CellArgs> _rnn;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int> _softmax;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, PoolArgs> _maxPool;
     private readonly Action<Index1D, ArrayView<float>, int> _activate;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<int>, RowCopyArgs> _copyRows;
-    private readonly Action<Index1D, ArrayView<int>> _iota;
     private readonly MemoryBuffer1D<float, Stride1D.Dense> _noFloats;
     private readonly MemoryBuffer1D<int, Stride1D.Dense> _noInts;
 
@@ -41,11 +38,8 @@ internal sealed class IlgpuKernelSet : IDisposable
         _lstm = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, CellArgs>(IlgpuKernels.LstmCell);
         _gru = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, CellArgs>(IlgpuKernels.GruCell);
         _rnn = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, CellArgs>(IlgpuKernels.RnnCell);
-        _softmax = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(IlgpuKernels.Softmax);
         _maxPool = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, PoolArgs>(IlgpuKernels.MaxPool);
         _activate = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, int>(IlgpuKernels.Activate);
-        _copyRows = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<int>, RowCopyArgs>(IlgpuKernels.CopyRows);
-        _iota = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>>(IlgpuKernels.Iota);
         _noFloats = accelerator.Allocate1D<float>(1);
         _noInts = accelerator.Allocate1D<int>(1);
     }
@@ -107,33 +101,6 @@ internal sealed class IlgpuKernelSet : IDisposable
     }
 
     /// <summary>
-    /// Convolution in the raw-kernel form: y (batch, OC, OH, OW) NCHW = act(conv(x · inputScale) + bias), x NCHW uint8
-    /// (<paramref name="pixels"/>) or float (<paramref name="floats"/>).
-    /// </summary>
-    public void ConvNchw(ArrayView<byte>? pixels, ArrayView<float>? floats, float inputScale, ArrayView<float> weight, ArrayView<float>? bias, ArrayView<float> y, ConvGeometry geometry, int batch, Activation activation)
-    {
-        ConvArgs args = Args(new ConvSpec(geometry, Layout.Nchw, Fusion.None, pixels.HasValue ? inputScale : 1f), batch, bias.HasValue);
-        args.Activation = (int)activation;
-        args.OutputNchw = 1;
-        KernelConfig config = TiledConfig(geometry.OutChannels, batch * geometry.OutHeight * geometry.OutWidth);
-        if (pixels.HasValue)
-        {
-            _convU8(config, pixels.Value, weight, bias ?? NoFloats, y, args, SpecializedValue.New(Tile));
-        }
-        else
-        {
-            _convF32(config, floats!.Value, weight, bias ?? NoFloats, y, args, SpecializedValue.New(Tile));
-        }
-    }
-
-    /// <summary>Copies <paramref name="rows"/> rows of <paramref name="width"/> floats through optional row indices.</summary>
-    public void CopyRows(ArrayView<float> source, ArrayView<int>? sourceRows, ArrayView<float> destination, ArrayView<int>? destinationRows, int rows, int width)
-        => _copyRows(rows * width, source, sourceRows ?? NoInts, destination, destinationRows ?? NoInts, new RowCopyArgs { Width = width, HasSourceRows = sourceRows.HasValue ? 1 : 0, HasDestinationRows = destinationRows.HasValue ? 1 : 0 });
-
-    /// <summary>indices[i] = i for the first <paramref name="count"/> entries.</summary>
-    public void Iota(ArrayView<int> indices, int count) => _iota(count, indices);
-
-    /// <summary>
     /// LSTM cell over <paramref name="batch"/> streams: stream b's h and c are the <paramref name="hidden"/> floats at
     /// slots[b]·<paramref name="stateStride"/> of the h and c views (stride 0: hidden).
     /// </summary>
@@ -147,9 +114,6 @@ internal sealed class IlgpuKernelSet : IDisposable
     /// <summary>Tanh RNN cell; the reset is already in gh (its GEMM zeroed the restarting rows of h).</summary>
     public void RnnCell(ArrayView<float> gx, ArrayView<float> gh, ArrayView<int> slots, ArrayView<float> h, ArrayView<float> output, int batch, int hidden, int stateStride = 0)
         => _rnn(batch * hidden, gx, gh, slots, h, output, Cell(batch, hidden, stateStride, false));
-
-    /// <summary>Softmax of each of <paramref name="rows"/> rows of width <paramref name="n"/>.</summary>
-    public void Softmax(ArrayView<float> x, ArrayView<float> y, int rows, int n) => _softmax(rows, x, y, n);
 
     /// <summary>Max-pool NHWC (batch, height, width, channels) → (batch, oh, ow, channels), padded cells never win.</summary>
     public void MaxPool(ArrayView<float> x, ArrayView<float> y, int batch, int channels, int height, int width, int window, int stride, int padding)

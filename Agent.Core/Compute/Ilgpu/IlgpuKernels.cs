@@ -32,8 +32,6 @@ internal struct ConvArgs
     public int ReluInput;
     /// <summary>1: the result is added to what y holds, before the activation.</summary>
     public int AddToOutput;
-    /// <summary>1: y is NCHW (batch, OC, OH, OW), the raw-kernel layout; 0: NHWC.</summary>
-    public int OutputNchw;
     public float InputScale;
 }
 
@@ -42,13 +40,6 @@ internal struct ConvArgs
 internal struct PoolArgs
 {
     public int Channels, Height, Width, Window, Stride, Padding, OutHeight, OutWidth;
-}
-
-/// <summary>Shape of one row copy.</summary>
-[StructLayout(LayoutKind.Sequential)]
-internal struct RowCopyArgs
-{
-    public int Width, HasSourceRows, HasDestinationRows;
 }
 
 /// <summary>Shape of one recurrent cell launch over a batch of streams.</summary>
@@ -101,7 +92,19 @@ internal static class IlgpuKernels
         }
 
         float acc = 0f;
-        for (int k0 = 0; k0 < g.K; k0 += t)
+        if (t == 1)
+        {
+            // One-thread groups (ILGPU's CPU accelerator as --backend ilgpu-cpu opens it): nothing to share, so no
+            // staging and no barrier, which the emulator pays for per reduction step. Same summation order as the tiles.
+            if (row < g.M && col < g.N)
+            {
+                for (int k = 0; k < g.K; k++)
+                {
+                    acc += aMul * a[aRow * g.Lda + k] * b[col * g.K + k];
+                }
+            }
+        }
+        for (int k0 = 0; t > 1 && k0 < g.K; k0 += t)
         {
             int ka = k0 + tx;
             shared[ty * stride + tx] = row < g.M && ka < g.K ? aMul * a[aRow * g.Lda + ka] : 0f;
@@ -160,21 +163,24 @@ internal static class IlgpuKernels
         int sampleBase = sample * g.InChannels * g.Height * g.Width;
 
         float acc = 0f;
-        for (int k0 = 0; k0 < reduce; k0 += t)
+        if (t == 1)
+        {
+            // One-thread groups: no staging, no barrier (see Gemm).
+            if (p < pixels && oBase < g.OutChannels)
+            {
+                for (int k = 0; k < reduce; k++)
+                {
+                    acc += PixelU8(x, g, sampleBase, baseY, baseX, kk, k) * weight[oBase * reduce + k];
+                }
+            }
+        }
+        for (int k0 = 0; t > 1 && k0 < reduce; k0 += t)
         {
             int k = k0 + tx;
             float v = 0f;
             if (p < pixels && k < reduce)
             {
-                int ch = k / kk;
-                int r = k - ch * kk;
-                int ky = r / g.KernelW;
-                int iy = baseY + ky;
-                int ix = baseX + r - ky * g.KernelW;
-                if (iy >= 0 && iy < g.Height && ix >= 0 && ix < g.Width)
-                {
-                    v = x[sampleBase + (ch * g.Height + iy) * g.Width + ix] * g.InputScale;
-                }
+                v = PixelU8(x, g, sampleBase, baseY, baseX, kk, k);
             }
             shared[ty * stride + tx] = v;
             int o = oBase + ty;
@@ -212,27 +218,24 @@ internal static class IlgpuKernels
         int sampleBase = sample * g.InChannels * g.Height * g.Width;
 
         float acc = 0f;
-        for (int k0 = 0; k0 < reduce; k0 += t)
+        if (t == 1)
+        {
+            // One-thread groups: no staging, no barrier (see Gemm).
+            if (p < pixels && oBase < g.OutChannels)
+            {
+                for (int k = 0; k < reduce; k++)
+                {
+                    acc += PixelF32(x, g, sampleBase, baseY, baseX, kk, k) * weight[oBase * reduce + k];
+                }
+            }
+        }
+        for (int k0 = 0; t > 1 && k0 < reduce; k0 += t)
         {
             int k = k0 + tx;
             float v = 0f;
             if (p < pixels && k < reduce)
             {
-                int ch = k / kk;
-                int r = k - ch * kk;
-                int ky = r / g.KernelW;
-                int iy = baseY + ky;
-                int ix = baseX + r - ky * g.KernelW;
-                if (iy >= 0 && iy < g.Height && ix >= 0 && ix < g.Width)
-                {
-                    v = g.InputNhwc != 0
-                        ? x[sampleBase + (iy * g.Width + ix) * g.InChannels + ch]
-                        : x[sampleBase + (ch * g.Height + iy) * g.Width + ix];
-                    if (g.ReluInput != 0 && v < 0f)
-                    {
-                        v = 0f;
-                    }
-                }
+                v = PixelF32(x, g, sampleBase, baseY, baseX, kk, k);
             }
             shared[ty * stride + tx] = v;
             int o = oBase + ty;
@@ -247,17 +250,40 @@ internal static class IlgpuKernels
         StoreConv(y, bias, g, p, oBase + tx, pixels, acc);
     }
 
+    // Element k = (channel, ky, kx) of output pixel (baseY, baseX)'s input patch; zero in the padding.
+    private static float PixelU8(ArrayView<byte> x, ConvArgs g, int sampleBase, int baseY, int baseX, int kk, int k)
+    {
+        int ch = k / kk;
+        int r = k - ch * kk;
+        int ky = r / g.KernelW;
+        int iy = baseY + ky;
+        int ix = baseX + r - ky * g.KernelW;
+        return iy >= 0 && iy < g.Height && ix >= 0 && ix < g.Width ? x[sampleBase + (ch * g.Height + iy) * g.Width + ix] * g.InputScale : 0f;
+    }
+
+    // As PixelU8 on float input in either layout, relu on read when asked.
+    private static float PixelF32(ArrayView<float> x, ConvArgs g, int sampleBase, int baseY, int baseX, int kk, int k)
+    {
+        int ch = k / kk;
+        int r = k - ch * kk;
+        int ky = r / g.KernelW;
+        int iy = baseY + ky;
+        int ix = baseX + r - ky * g.KernelW;
+        if (iy < 0 || iy >= g.Height || ix < 0 || ix >= g.Width)
+        {
+            return 0f;
+        }
+        float v = g.InputNhwc != 0
+            ? x[sampleBase + (iy * g.Width + ix) * g.InChannels + ch]
+            : x[sampleBase + (ch * g.Height + iy) * g.Width + ix];
+        return g.ReluInput != 0 && v < 0f ? 0f : v;
+    }
+
     private static void StoreConv(ArrayView<float> y, ArrayView<float> bias, ConvArgs g, int p, int o, int pixels, float acc)
     {
         if (p < pixels && o < g.OutChannels)
         {
             int at = p * g.OutChannels + o;
-            if (g.OutputNchw != 0)
-            {
-                int ohw = g.OutHeight * g.OutWidth;
-                int sample = p / ohw;
-                at = (sample * g.OutChannels + o) * ohw + p - sample * ohw;
-            }
             float v = acc;
             if (g.HasBias != 0)
             {
@@ -321,30 +347,6 @@ internal static class IlgpuKernels
         output[at] = hn;
     }
 
-    /// <summary>Row-wise softmax of x (rows, n) into y; one thread per row (action counts are small).</summary>
-    public static void Softmax(Index1D row, ArrayView<float> x, ArrayView<float> y, int n)
-    {
-        int start = row * n;
-        float max = x[start];
-        for (int i = 1; i < n; i++)
-        {
-            float v = x[start + i];
-            max = v > max ? v : max;
-        }
-        float sum = 0f;
-        for (int i = 0; i < n; i++)
-        {
-            float e = DeviceMath.Exp(x[start + i] - max);
-            y[start + i] = e;
-            sum += e;
-        }
-        float inv = 1f / sum;
-        for (int i = 0; i < n; i++)
-        {
-            y[start + i] *= inv;
-        }
-    }
-
     /// <summary>
     /// Max-pool over NHWC (batch, H, W, C) → (batch, OH, OW, C), square window and stride, padded cells never win;
     /// one thread per output.
@@ -382,17 +384,4 @@ internal static class IlgpuKernels
 
     /// <summary>x ← act(x) elementwise.</summary>
     public static void Activate(Index1D index, ArrayView<float> x, int activation) => x[index] = DeviceMath.Activate(x[index], activation);
-
-    /// <summary>Row r (thread (r, j)) of destination ← row r of source, each through its row index when given.</summary>
-    public static void CopyRows(Index1D index, ArrayView<float> source, ArrayView<int> sourceRows, ArrayView<float> destination, ArrayView<int> destinationRows, RowCopyArgs g)
-    {
-        int r = index / g.Width;
-        int j = index - r * g.Width;
-        int from = g.HasSourceRows != 0 ? sourceRows[r] : r;
-        int to = g.HasDestinationRows != 0 ? destinationRows[r] : r;
-        destination[to * g.Width + j] = source[from * g.Width + j];
-    }
-
-    /// <summary>indices[i] = i.</summary>
-    public static void Iota(Index1D index, ArrayView<int> indices) => indices[index] = index;
 }

@@ -221,21 +221,6 @@ public sealed class IlgpuKernelTests(IlgpuCpuFixture fixture, ITestOutputHelper 
     }
 
     [Fact]
-    public void Softmax_MatchesTheCpuKernel()
-    {
-        float[] logits = ComputeReference.Random(41, 3 * 6, 4f);
-        using var dl = fixture.Up(logits);
-        using var dp = fixture.Accelerator.Allocate1D<float>(logits.Length);
-        fixture.Kernels.Softmax(dl.View, dp.View, 3, 6);
-        var expected = new float[logits.Length];
-        for (int r = 0; r < 3; r++)
-        {
-            Activations.Softmax(logits.AsSpan(r * 6, 6), expected.AsSpan(r * 6, 6));
-        }
-        Check(expected, dp.GetAsArray1D());
-    }
-
-    [Fact]
     public void Fixture_RunsFourByFourTiles()
     {
         // The point of this fixture: the shared-memory tiling and its barriers run with more than one thread a group.

@@ -85,23 +85,6 @@ public sealed class BackendCliTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public async Task Label_IlgpuWithRnnModel_OneLineNamingTheCore()
-    {
-        string video = TestVideos.Write(_directory, "clip.avi", 2);
-        var config = ModelConfig.ForFrames(new PreprocessConfig(36, 36, true, 1, PreprocessConfig.DefaultScale), ActionSpec.Discrete(3), cell: CellKind.Rnn, hiddenSize: 8);
-        string model = SaveModel(PolicyModel.CreateRandom(config, seed: 1), "rnn");
-        string rows = Path.Combine(_directory, "rows.jsonl");
-
-        var (code, _, stderr) = await AgentAsync("label", video, "--model", model, "--out", rows, "--backend", "ilgpu-cpu");
-
-        output.WriteLine(stderr);
-        Assert.Equal(1, code);
-        string line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.Contains("this model has a vanilla RNN core: use --backend cpu", line);
-        Assert.False(File.Exists(rows));
-    }
-
-    [Fact]
     public async Task Bench_Cuda_RunsOnAnNvidiaGpuOrFailsInOneLine()
     {
         bool hasCuda = IlgpuPlatform.List().Any(d => d.Backend == IlgpuPlatform.CudaBackend);

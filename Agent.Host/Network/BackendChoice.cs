@@ -1,7 +1,7 @@
 using System.Globalization;
 using AgentRnn.Core.Compute;
 
-namespace AgentRnn.Host.Accelerated;
+namespace AgentRnn.Host.Network;
 
 /// <summary>Which compute backend and device run the model: the command line's <c>--backend</c> and <c>--device</c>.</summary>
 /// <param name="Kind">CPU (the PolicyModel path) or an accelerator backend.</param>
@@ -11,7 +11,7 @@ public sealed record BackendChoice(ComputeBackendKind Kind, int Device)
     /// <summary>The default: the CPU kernels, which need no native runtime.</summary>
     public static BackendChoice Cpu { get; } = new(ComputeBackendKind.Cpu, 0);
 
-    /// <summary>True for the CPU backend, which runs the <see cref="Models.PolicyModel"/> directly.</summary>
+    /// <summary>True for the CPU backend (the <see cref="Core.Compute.Cpu.CpuDevice"/> a <see cref="Models.PolicyModel"/> builds its network on).</summary>
     public bool IsCpu => Kind == ComputeBackendKind.Cpu;
 
     /// <summary>
@@ -39,6 +39,10 @@ public sealed record BackendChoice(ComputeBackendKind Kind, int Device)
     /// </summary>
     /// <exception cref="ComputeBackendException">The runtime or the device is missing.</exception>
     public void CheckDevice() => ComputeBackend.Check(Kind, Device);
+
+    /// <summary>Opens the chosen device (compiling the kernels of an accelerator); the caller owns it.</summary>
+    /// <exception cref="ComputeBackendException">No runtime, or no such device (one line).</exception>
+    public ComputeDevice Open() => ComputeBackend.Open(Kind, Device);
 
     /// <summary>"cpu" or e.g. "cuda device 0".</summary>
     public override string ToString() => IsCpu

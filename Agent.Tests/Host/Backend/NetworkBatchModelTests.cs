@@ -1,7 +1,7 @@
 using AgentRnn.Core;
 using AgentRnn.Core.Compute;
 using AgentRnn.Core.Compute.Cpu;
-using AgentRnn.Host.Accelerated;
+using AgentRnn.Host.Network;
 using AgentRnn.Host.Models;
 using AgentRnn.Host.Pipeline;
 using AgentRnn.Tests.Compute;
@@ -10,11 +10,13 @@ using Xunit.Abstractions;
 namespace AgentRnn.Tests.Host.Backend;
 
 /// <summary>
-/// <see cref="DeviceBatchModel"/> driven the way InferencePipeline drives an <see cref="IBatchModel"/> (each row's stream
-/// index, no host state for the device model), against <see cref="PolicyBatchModel"/> with per-stream host state
-/// gathered into each batch and scattered back. Tolerance 1e-4.
+/// <see cref="NetworkBatchModel"/> (the one <see cref="PolicyNetwork"/> with each stream's memory in its slots) driven
+/// the way InferencePipeline drives an <see cref="IBatchModel"/> (each row's stream index, no host state), on the CPU
+/// device and on ILGPU's CPU accelerator, against <see cref="PolicyBatchModel"/> with per-stream host state gathered
+/// into each batch and scattered back. Tolerance 1e-4 on probabilities and values. The model is tiny (NatureCNN on
+/// 2×36×36, 32 features, LSTM 16) because the ILGPU CPU accelerator emulates GPU threads.
 /// </summary>
-public sealed class DeviceBatchModelTests(IlgpuDeviceFixture fixture, ITestOutputHelper output) : IClassFixture<IlgpuDeviceFixture>
+public sealed class NetworkBatchModelTests(IlgpuDeviceFixture fixture, ITestOutputHelper output) : IClassFixture<IlgpuDeviceFixture>
 {
     private const float Tolerance = 1e-4f;
 
@@ -22,16 +24,20 @@ public sealed class DeviceBatchModelTests(IlgpuDeviceFixture fixture, ITestOutpu
     private static readonly int[][] Schedule = [[0, 1, 2], [2, 0], [1], [1, 2, 0], [0], [2, 1], [0, 2, 1]];
 
     private static PolicyModel SmallModel(int seed) => PolicyModel.CreateRandom(
-        ModelConfig.ForFrames(new PreprocessConfig(36, 36, true, 2, PreprocessConfig.DefaultScale), ActionSpec.Discrete(5), hiddenSize: 16), seed);
+        ModelConfig.ForFrames(new PreprocessConfig(36, 36, true, 2, PreprocessConfig.DefaultScale), ActionSpec.Discrete(5), hiddenSize: 16) with { FeatureSize = 32 }, seed);
+
+    private static NetworkBatchModel OnDevice(PolicyModel model, ComputeDevice device, int streams) =>
+        new(model.CreateNetwork(device, streams), streams, streams, ownsNetwork: true);
 
     [Theory]
     [InlineData(ComputeBackendKind.Cpu)]
+    [InlineData(ComputeBackendKind.IlgpuCpu)]
     public void Step_StreamsInChangingBatches_MatchPolicyBatchModel(ComputeBackendKind kind)
     {
         PolicyModel model = SmallModel(seed: 11);
         using var cpu = new CpuDevice();
         ComputeDevice device = kind == ComputeBackendKind.Cpu ? cpu : fixture.Device;
-        using var accelerated = new DeviceBatchModel(new DevicePolicy(model, device, capacity: 3));
+        using NetworkBatchModel accelerated = OnDevice(model, device, 3);
         var reference = new PolicyBatchModel(model, 3);
         Assert.Equal(0, accelerated.StateSize);
         Assert.Equal(reference.ActionCount, accelerated.ActionCount);
@@ -84,7 +90,7 @@ public sealed class DeviceBatchModelTests(IlgpuDeviceFixture fixture, ITestOutpu
     {
         using var cpu = new CpuDevice();
         PolicyModel model = SmallModel(seed: 13);
-        using var accelerated = new DeviceBatchModel(new DevicePolicy(model, kind == ComputeBackendKind.Cpu ? cpu : fixture.Device, capacity: 3));
+        using NetworkBatchModel accelerated = OnDevice(model, kind == ComputeBackendKind.Cpu ? cpu : fixture.Device, 3);
         var frames = new byte[3 * model.InputSize];
         int[] streams = [2, 0, 1];
         var starts = new float[3];
@@ -114,18 +120,18 @@ public sealed class DeviceBatchModelTests(IlgpuDeviceFixture fixture, ITestOutpu
     {
         using var cpu = new CpuDevice();
         PolicyModel model = SmallModel(seed: 12);
-        using var accelerated = new DeviceBatchModel(new DevicePolicy(model, cpu, capacity: 2));
+        using NetworkBatchModel accelerated = OnDevice(model, cpu, 2);
         var frames = new byte[2 * model.InputSize];
         var probs = new float[2 * 5];
         var values = new float[2];
         var actions = new int[2];
-        var past = Assert.Throws<ArgumentOutOfRangeException>(() => accelerated.Step(frames, [2], default, [1f], probs, values, actions, 1));
-        Assert.Contains("slot 2 is outside 0..1", past.Message);
+        var past = Assert.Throws<ArgumentException>(() => accelerated.Step(frames, [2], default, [1f], probs, values, actions, 1));
+        Assert.Contains("stream 2 is outside 0..1", past.Message);
         var twice = Assert.Throws<ArgumentException>(() => accelerated.Step(frames, [1, 1], default, [1f, 1f], probs, values, actions, 2));
         Assert.Contains("slot 1 appears twice", twice.Message);
         var missing = Assert.Throws<ArgumentException>(() => accelerated.Step(frames, [0], default, [1f, 1f], probs, values, actions, 2));
         output.WriteLine(missing.Message);
-        Assert.Contains("rows with a stream and an episode start each", missing.Message);
+        Assert.Contains("rows with a stream each", missing.Message);
     }
 
     [Fact]
@@ -134,14 +140,14 @@ public sealed class DeviceBatchModelTests(IlgpuDeviceFixture fixture, ITestOutpu
         using var cpu = new CpuDevice();
         PolicyModel box = PolicyModel.CreateRandom(
             ModelConfig.ForFrames(new PreprocessConfig(36, 36, true, 1, PreprocessConfig.DefaultScale), ActionSpec.Box(2), hiddenSize: 8), seed: 1);
-        using (var policy = new DevicePolicy(box, cpu, capacity: 1))
+        using (PolicyNetwork network = box.CreateNetwork(cpu, 1))
         {
-            Assert.Contains("need a Discrete one", Assert.Throws<AgentException>(() => new DeviceBatchModel(policy)).Message);
+            Assert.Contains("need a Discrete one", Assert.Throws<AgentException>(() => new NetworkBatchModel(network, 1, 1, ownsNetwork: false)).Message);
         }
         PolicyModel vectors = PolicyModel.CreateRandom(ModelConfig.ForVectors(4, ActionSpec.Discrete(2), hiddenSize: 8), seed: 1);
-        using (var policy = new DevicePolicy(vectors, cpu, capacity: 1))
+        using (PolicyNetwork network = vectors.CreateNetwork(cpu, 1))
         {
-            Assert.Contains("vector observations", Assert.Throws<AgentException>(() => new DeviceBatchModel(policy)).Message);
+            Assert.Contains("vector observations", Assert.Throws<AgentException>(() => new NetworkBatchModel(network, 1, 1, ownsNetwork: false)).Message);
         }
     }
 
