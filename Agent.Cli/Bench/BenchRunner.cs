@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using AgentRnn.Core.Kernels;
-using AgentRnn.Host.Models;
+using AgentRnn.Host.Network;
 using AgentRnn.Host.Pipeline;
 
 namespace AgentRnn.Cli.Bench;
@@ -28,7 +28,7 @@ public static class BenchRunner
     public static async Task<BenchReport> RunAsync(IBatchModel model, IReadOnlyList<IFrameSource> sources, PipelineOptions options,
         string sourceName, string modelName, CancellationToken cancellationToken)
     {
-        PolicyModel? policy = (model as PolicyBatchModel)?.Model;
+        PolicyNetwork? policy = (model as PolicyBatchModel)?.Network;
         policy?.ResetTimes();
         var pipeline = new InferencePipeline(model, options);
         TimeSpan cpuBefore = ProcessCpu();

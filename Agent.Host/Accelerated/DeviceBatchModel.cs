@@ -10,7 +10,7 @@ namespace AgentRnn.Host.Accelerated;
 /// frames and downloads only the heads' outputs; softmax and argmax run on the host.
 /// </summary>
 /// <remarks>
-/// <para>The pipeline keeps no host state for this model (<see cref="StateSize"/> is 0). A stream's first frame comes
+/// <para>Every stream's state stays on the device, in the slot with the stream's index. A stream's first frame comes
 /// with an episode start, which zeroes its slot, so a later run whose streams reuse the slots starts afresh.</para>
 /// <para>Thread-safety: one thread steps at a time (the pipeline's inference thread). Steps allocate nothing.</para>
 /// </remarks>
@@ -45,18 +45,15 @@ public sealed class DeviceBatchModel : IBatchModel, IDisposable
     /// <inheritdoc/>
     public int ObservationSize => _policy.ObservationSize;
 
-    /// <summary>0: every stream's state stays on the device, in the slot with the stream's index.</summary>
-    public int StateSize => 0;
-
     /// <inheritdoc/>
     public int ActionCount => _policy.Action.Width;
 
     /// <summary>
     /// One step. frames is (batch, ObservationSize) uint8; streams is (batch), each row's stream and device slot
-    /// (distinct, below <see cref="DevicePolicy.Capacity"/>; the device refuses others); state is empty;
+    /// (distinct, below <see cref="DevicePolicy.Capacity"/>; the device refuses others);
     /// episodeStarts is (batch); probs is (batch, ActionCount); values and actions are (batch). Allocates nothing.
     /// </summary>
-    public void Step(ReadOnlySpan<byte> frames, ReadOnlySpan<int> streams, Span<float> state, ReadOnlySpan<float> episodeStarts,
+    public void Step(ReadOnlySpan<byte> frames, ReadOnlySpan<int> streams, ReadOnlySpan<float> episodeStarts,
         Span<float> probs, Span<float> values, Span<int> actions, int batch)
     {
         if (batch < 1 || batch > _policy.Capacity || streams.Length < batch || episodeStarts.Length < batch)

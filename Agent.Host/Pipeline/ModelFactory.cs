@@ -62,5 +62,10 @@ public static class ModelFactory
     /// benchmark: resize, gray or RGB, stack; one observation per frame (no frame skip), so every decoded frame gets a row.
     /// A model with a non-Discrete actor or vector observations is a one-line <see cref="Core.AgentException"/>.
     /// </summary>
-    public static PreprocessOptions Preprocess(PolicyModel model) => new PolicyBatchModel(model, 1).Preprocess;
+    public static PreprocessOptions Preprocess(PolicyModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        PolicyBatchModel.CheckServes(model.Config);
+        return model.Config.Preprocess!.ToVisionOptions();
+    }
 }
