@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using AgentRnn.Core.Compute.Cpu;
 using AgentRnn.Core.Kernels;
 using AgentRnn.Host.Network;
 using AgentRnn.Host.Pipeline;
@@ -63,6 +64,8 @@ public static class BenchRunner
         }
         stages.Add(new BenchStage("sink", stats.SinkBusy, stats.Frames));
 
+        // The thread cap of the model's own CPU device; accelerators and other models report every kernel thread.
+        int threads = policy?.Device is CpuDevice { Options.Threads: > 0 and var cap } ? Math.Min(cap, KernelParallelism.Available) : KernelParallelism.Available;
         using Process process = Process.GetCurrentProcess();
         process.Refresh();
         return new BenchReport
@@ -79,11 +82,11 @@ public static class BenchRunner
             LatencyP99Ms = stats.Latency.PercentileMs(0.99),
             PeakMb = process.PeakWorkingSet64 / (1024.0 * 1024.0),
             PipelineThreads = stats.Threads,
-            ModelThreads = KernelParallelism.MaxThreads,
+            ModelThreads = threads,
             ProcessThreads = process.Threads.Count,
             AllocatedBytes = stats.AllocatedBytes,
             FlopsPerFrame = policy?.FlopsPerFrame ?? 0,
-            PeakGflops = policy is null ? 0 : FmaPeak.Gflops(KernelIsa.Current, KernelParallelism.MaxThreads),
+            PeakGflops = policy is null ? 0 : FmaPeak.Gflops(KernelIsa.Current, threads),
             PeakIsa = policy is null ? "" : KernelIsa.Describe(KernelIsa.Current),
         };
     }

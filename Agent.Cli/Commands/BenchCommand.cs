@@ -1,5 +1,6 @@
 using System.CommandLine;
 using AgentRnn.Core;
+using AgentRnn.Core.Compute.Cpu;
 using AgentRnn.Core.Kernels;
 using AgentRnn.Host.Accelerated;
 using AgentRnn.Host.Bench;
@@ -62,7 +63,7 @@ internal static class BenchCommand
                 throw new AgentException($"--frames {total} is fewer than one frame per stream ({streamCount} streams)");
             }
             string sourceName = result.GetValue(source)!;
-            using IDisposable threads = backend.ApplyThreads(result, decodesVideo: sourceName != "synthetic" && !result.GetValue(modelOnly));
+            CpuDeviceOptions cpu = backend.Cpu(result, decodesVideo: sourceName != "synthetic" && !result.GetValue(modelOnly));
             if ((result.GetValue(gray.Gray) is not null || result.GetValue(gray.ExactGray)) && sourceName == "synthetic")
             {
                 throw new AgentException("--gray and --exact-gray apply to a video --source; the synthetic source renders its frames");
@@ -77,7 +78,7 @@ internal static class BenchCommand
             PolicyModel policyModel;
             using (LinearPrecision.Use(weights))
             {
-                policyModel = ModelFactory.Open(modelPath);
+                policyModel = ModelFactory.Open(modelPath, cpu);
             }
             PreprocessOptions preprocess = ModelFactory.Preprocess(policyModel);
             GrayConversion conversion = LabelCommand.ResolveGray(result, gray, policyModel);

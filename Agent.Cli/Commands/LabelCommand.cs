@@ -1,4 +1,5 @@
 using System.CommandLine;
+using AgentRnn.Core.Compute.Cpu;
 using AgentRnn.Host.Accelerated;
 using AgentRnn.Host.Labeling;
 using AgentRnn.Host.Labeling.Report;
@@ -78,7 +79,7 @@ internal static class LabelCommand
         command.SetAction(async (ParseResult result, CancellationToken cancellationToken) =>
         {
             BackendChoice choice = backend.Resolve(result);
-            using IDisposable threads = backend.ApplyThreads(result, decodesVideo: true);
+            CpuDeviceOptions cpu = backend.Cpu(result, decodesVideo: true);
             Limits.CheckStreams(result.GetValue(videos)!.Length, "VIDEO: the number of videos");
             LabelRequest request = LabelRequestBuilder.Build(result.GetValue(videos)!, result.GetValue(output), result.GetValue(outputDir),
                 result.GetValue(format), result.GetValue(emit), result.GetValue(segments), result.GetValue(minSegment),
@@ -87,7 +88,7 @@ internal static class LabelCommand
             _ = LabelRequestBuilder.ResolveGray(result.GetValue(gray.Gray), result.GetValue(gray.ExactGray));
             training.Validate(result);
             FrameWindow window = training.Window(result);
-            ModelLoadOptions loadOptions = training.LoadOptions(result);
+            ModelLoadOptions loadOptions = training.LoadOptions(result) with { Cpu = cpu };
             // No output may replace an input, another output or a special file: checked before anything is read.
             LabelOutputCheck.Check(request, result.GetValue(model));
             PolicyModel policyModel = PolicyModel.Load(result.GetValue(model)!, loadOptions);

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using AgentRnn.Core;
+using AgentRnn.Core.Compute.Cpu;
 using AgentRnn.Host.Accelerated;
 using AgentRnn.Host.Env;
 using AgentRnn.Host.Models;
@@ -37,7 +38,7 @@ internal static class RunCommand
         command.SetAction((ParseResult r, CancellationToken cancellationToken) =>
         {
             BackendChoice choice = backend.Resolve(r);
-            using IDisposable threads = backend.ApplyThreads(r, decodesVideo: false);
+            CpuDeviceOptions cpu = backend.Cpu(r, decodesVideo: false);
             int count = r.GetValue(episodes);
             double seconds = r.GetValue(timeout);
             if (count < 1)
@@ -55,7 +56,9 @@ internal static class RunCommand
             InputFiles.Check(modelPath, "model");
             using SocketVectorEnv vectorEnv = SocketVectorEnv.Connect(address, TimeSpan.FromSeconds(seconds));
             int policySeed = unchecked((int)(s ?? 0));
-            PolicyModel policyModel = modelPath is null ? PolicyModelAgent.CreateModel(vectorEnv.Spec, policySeed) : PolicyModel.Load(modelPath);
+            PolicyModel policyModel = modelPath is null
+                ? PolicyModelAgent.CreateModel(vectorEnv.Spec, policySeed).WithCpu(cpu)
+                : PolicyModel.Load(modelPath, new ModelLoadOptions { Cpu = cpu });
             using DevicePolicy? device = ModelFactory.CreateDevicePolicy(policyModel, choice, vectorEnv.Spec.NumEnvs);
             using var policy = new PolicyModelAgent(policyModel, vectorEnv.Spec, greedy, policySeed, device);
             TextWriter error = r.InvocationConfiguration.Error;

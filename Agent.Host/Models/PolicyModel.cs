@@ -120,6 +120,16 @@ public sealed partial class PolicyModel
         new(Config, name => _parameters.TryGetValue(name, out Tensor? t) ? t : null!, device, slots, ownsDevice);
 
     /// <summary>
+    /// This model's parameters (shared, not copied: weights are never mutated) with other CPU settings, e.g. another
+    /// thread count. A weight precision left null in <paramref name="cpu"/> keeps this model's.
+    /// </summary>
+    public PolicyModel WithCpu(CpuDeviceOptions cpu)
+    {
+        ArgumentNullException.ThrowIfNull(cpu);
+        return new PolicyModel(Config, name => _parameters[name], cpu with { WeightPrecision = cpu.WeightPrecision ?? CpuOptions.WeightPrecision });
+    }
+
+    /// <summary>
     /// A network with these parameters on a new CPU device with <see cref="CpuOptions"/>, which it owns, and
     /// <paramref name="slots"/> zeroed state slots: e.g. for <see cref="PolicyStreams"/>, apart from <see cref="Network"/>.
     /// </summary>

@@ -1,3 +1,4 @@
+using AgentRnn.Core.Compute.Cpu;
 using AgentRnn.Host.Accelerated;
 using AgentRnn.Host.Models;
 using AgentRnn.Vision;
@@ -16,9 +17,9 @@ public static class ModelFactory
     /// <summary>What the default model is, in words.</summary>
     public const string DefaultDescription = "default NatureCNN 4x84x84→512, LSTM 512→256, 6 actions (seed 0)";
 
-    /// <summary>Loads <paramref name="path"/>, or builds the default model when it is null.</summary>
-    public static PolicyModel Open(string? path) =>
-        path is null ? PolicyModel.CreateDefault(DefaultSeed) : PolicyModel.Load(path);
+    /// <summary>Loads <paramref name="path"/>, or builds the default model when it is null, with <paramref name="cpu"/> as its CPU settings (threads, weight precision).</summary>
+    public static PolicyModel Open(string? path, CpuDeviceOptions? cpu = null) =>
+        path is null ? PolicyModel.CreateDefault(DefaultSeed, cpu) : PolicyModel.Load(path, new ModelLoadOptions { Cpu = cpu });
 
     /// <summary>
     /// <paramref name="model"/> as the pipeline's batch model for up to <paramref name="maxBatch"/> streams: the
