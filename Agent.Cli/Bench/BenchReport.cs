@@ -6,7 +6,7 @@ using Spectre.Console;
 namespace AgentRnn.Cli.Bench;
 
 /// <summary>What `agent bench` measured, printed as a table and, with --json, as one JSON object.</summary>
-public sealed class BenchReport
+internal sealed class BenchReport
 {
     /// <summary>"synthetic", "memory" (--model-only) or the video's path.</summary>
     public required string Source { get; init; }

@@ -7,7 +7,7 @@ using AgentRnn.Host.Pipeline;
 namespace AgentRnn.Cli.Bench;
 
 /// <summary>Runs the pipeline over benchmark sources with a counting sink and turns its statistics into a report.</summary>
-public static class BenchRunner
+internal static class BenchRunner
 {
     /// <summary>Sums actions so the results are used, and nothing is allocated per frame.</summary>
     private sealed class CountingSink : IResultSink
