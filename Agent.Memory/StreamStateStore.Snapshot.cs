@@ -23,31 +23,30 @@ public sealed partial class StreamStateStore
     /// </summary>
     public byte[] Snapshot()
     {
-        lock (_lock)
+        int count = _slotOf.Count;
+        byte[] bytes = new byte[checked(HeaderBytes + count * (EntryBytes + 4L * StateSize))];
+        Span<byte> span = bytes;
+        Magic.CopyTo(span);
+        BinaryPrimitives.WriteInt32LittleEndian(span.Slice(4), SnapshotVersion);
+        BinaryPrimitives.WriteInt32LittleEndian(span.Slice(8), StateSize);
+        BinaryPrimitives.WriteInt32LittleEndian(span.Slice(12), count);
+        BinaryPrimitives.WriteInt64LittleEndian(span.Slice(16), _steps);
+        int entry = HeaderBytes;
+        int data = HeaderBytes + count * EntryBytes;
+        var row = new float[StateSize];
+        foreach ((long id, int slot) in _slotOf)
         {
-            int count = _slots.Count;
-            byte[] bytes = new byte[checked(HeaderBytes + count * (EntryBytes + 4L * StateSize))];
-            Span<byte> span = bytes;
-            Magic.CopyTo(span);
-            BinaryPrimitives.WriteInt32LittleEndian(span.Slice(4), SnapshotVersion);
-            BinaryPrimitives.WriteInt32LittleEndian(span.Slice(8), StateSize);
-            BinaryPrimitives.WriteInt32LittleEndian(span.Slice(12), count);
-            BinaryPrimitives.WriteInt64LittleEndian(span.Slice(16), _steps);
-            int entry = HeaderBytes;
-            int data = HeaderBytes + count * EntryBytes;
-            foreach ((long id, int slot) in _slots)
+            BinaryPrimitives.WriteInt64LittleEndian(span.Slice(entry), id);
+            BinaryPrimitives.WriteInt64LittleEndian(span.Slice(entry + 8), _lastStep[slot]);
+            entry += EntryBytes;
+            Slots.ReadSlot(slot, row);
+            foreach (float v in row)
             {
-                BinaryPrimitives.WriteInt64LittleEndian(span.Slice(entry), id);
-                BinaryPrimitives.WriteInt64LittleEndian(span.Slice(entry + 8), _lastStep[slot]);
-                entry += EntryBytes;
-                foreach (float v in Row(slot))
-                {
-                    BinaryPrimitives.WriteSingleLittleEndian(span.Slice(data), v);
-                    data += 4;
-                }
+                BinaryPrimitives.WriteSingleLittleEndian(span.Slice(data), v);
+                data += 4;
             }
-            return bytes;
         }
+        return bytes;
     }
 
     /// <summary>
@@ -111,25 +110,22 @@ public sealed partial class StreamStateStore
             ["version"] = SnapshotVersion.ToString(CultureInfo.InvariantCulture),
             ["state_size"] = StateSize.ToString(CultureInfo.InvariantCulture),
         };
-        lock (_lock)
+        int count = _slotOf.Count;
+        state = new Tensor(count, StateSize);
+        var ids = new StringBuilder();
+        var lastSteps = new StringBuilder();
+        int row = 0;
+        foreach ((long id, int slot) in _slotOf)
         {
-            int count = _slots.Count;
-            state = new Tensor(count, StateSize);
-            var ids = new StringBuilder();
-            var lastSteps = new StringBuilder();
-            int row = 0;
-            foreach ((long id, int slot) in _slots)
-            {
-                string separator = row == 0 ? "" : ",";
-                ids.Append(separator).Append(id.ToString(CultureInfo.InvariantCulture));
-                lastSteps.Append(separator).Append(_lastStep[slot].ToString(CultureInfo.InvariantCulture));
-                Row(slot).CopyTo(state.Span.Slice(row * StateSize, StateSize));
-                row++;
-            }
-            metadata["steps"] = _steps.ToString(CultureInfo.InvariantCulture);
-            metadata["ids"] = ids.ToString();
-            metadata["last_steps"] = lastSteps.ToString();
+            string separator = row == 0 ? "" : ",";
+            ids.Append(separator).Append(id.ToString(CultureInfo.InvariantCulture));
+            lastSteps.Append(separator).Append(_lastStep[slot].ToString(CultureInfo.InvariantCulture));
+            Slots.ReadSlot(slot, state.Span.Slice(row * StateSize, StateSize));
+            row++;
         }
+        metadata["steps"] = _steps.ToString(CultureInfo.InvariantCulture);
+        metadata["ids"] = ids.ToString();
+        metadata["last_steps"] = lastSteps.ToString();
         SafeTensorsWriter.Write(path, [new KeyValuePair<string, Tensor>("state", state)], metadata);
     }
 
@@ -200,7 +196,7 @@ public sealed partial class StreamStateStore
         return values;
     }
 
-    // Validates a decoded snapshot, then swaps it in under the lock; where(i) names entry i for messages.
+    // Validates a decoded snapshot, then swaps it in; where(i) names entry i for messages.
     private void Replace(string source, long steps, long[] ids, long[] lastSteps, float[] states, Func<int, string> where)
     {
         if (steps < 0)
@@ -223,26 +219,26 @@ public sealed partial class StreamStateStore
                 throw new StateSnapshotException($"{source}: {where(i)}: state holds a non-finite value");
             }
         }
-        lock (_lock)
+        // Every slot becomes free again, then the snapshot's streams take slots in its order.
+        _slotOf.Clear();
+        _freeCount = 0;
+        for (int slot = _capacity - 1; slot >= 0; slot--)
         {
-            _slots.Clear();
-            _freeCount = 0;
-            _states = [];
-            _lastStep = [];
-            _lastTouch = [];
-            _mark = [];
-            _free = [];
-            Grow(Math.Max(16, ids.Length));
-            _steps = steps;
-            long now = _time.GetTimestamp();
-            for (int i = 0; i < ids.Length; i++)
-            {
-                int slot = TakeSlot();
-                _slots.Add(ids[i], slot);
-                _lastStep[slot] = lastSteps[i];
-                _lastTouch[slot] = now;
-                states.AsSpan(i * StateSize, StateSize).CopyTo(Row(slot));
-            }
+            _free[_freeCount++] = slot;
+        }
+        if (ids.Length > _capacity)
+        {
+            Grow(ids.Length);
+        }
+        _steps = steps;
+        long now = _time.GetTimestamp();
+        for (int i = 0; i < ids.Length; i++)
+        {
+            int slot = TakeSlot();
+            _slotOf.Add(ids[i], slot);
+            _lastStep[slot] = lastSteps[i];
+            _lastTouch[slot] = now;
+            Slots.WriteSlot(slot, states.AsSpan(i * StateSize, StateSize));
         }
     }
 }

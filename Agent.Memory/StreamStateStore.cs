@@ -1,245 +1,185 @@
-using AgentRnn.Core.Recurrent;
-
 namespace AgentRnn.Memory;
 
 /// <summary>
-/// Recurrent state for many concurrent streams (videos, env instances, players), keyed by a caller-chosen
-/// stream id. A step over N active streams is one batched computation: <see cref="Gather"/> copies their states
-/// into a (N, StateSize) batch, the core steps the batch, <see cref="Scatter"/> copies it back.
+/// Book-keeping of many concurrent streams (videos, env instances, players, game agents) over a model's state
+/// slots: which caller-chosen stream id holds which slot, when each was last stepped, and snapshots of them. The
+/// states themselves live only in the slots (<see cref="IStateSlots"/>, on the model's device): the store keeps no copy.
 /// </summary>
 /// <remarks>
-/// <para>Thread-safety contract. Every public member is safe to call from any thread at any time: each call takes
-/// one private lock and is atomic with respect to every other call. Spans passed in are read or written only
-/// during the call; the store keeps no reference to them, and exposes no reference to its own memory.</para>
-/// <para>The Gather → step → Scatter cycle is three calls, not one: it belongs to one stepping thread (the model
-/// loop). Other threads may Add, Remove, Reset, SetState, Snapshot, Save or Evict meanwhile, with these effects:
-/// a stream removed (or evicted) between its Gather and Scatter is skipped by Scatter (and not re-added); a stream
-/// reset or overwritten in between is overwritten again by Scatter, so the change is lost. To reset a stream
-/// reliably, pass its episode start to the step (<see cref="RecurrentCore.Sequence"/> or
-/// <see cref="RecurrentCore.ResetState"/>) on the stepping thread, or reset it outside a cycle.</para>
-/// <para>What each call may mutate: Add/Reset/SetState/Remove/Clear/Evict/Restore/Load change the set of
-/// streams or their states; Gather changes only the caller's span and the streams' idle clocks; Scatter
-/// changes the streams' states, their idle clocks and advances <see cref="Steps"/> by one;
-/// Contains/Count/Ids/CopyState/Snapshot/Save change nothing.</para>
-/// <para>Idle clocks: a stream is touched (its idle clocks restart) by Add, Reset, SetState, Gather and Scatter.
-/// <see cref="EvictIdle(long, ICollection{long}?)"/> counts idleness in Scatter calls (steps),
+/// <para>A step over N streams is: <see cref="ResolveStep"/> turns their ids into slot numbers (adding new streams
+/// when asked), then the model steps those slots in place (episode starts reset a slot inside the step, as CleanRL
+/// and SB3 do). Add, Remove, Reset, Evict, Snapshot and Restore act on the slots directly.</para>
+/// <para>Thread-safety contract: one thread at a time, the thread that steps the model that owns the slots (the slots
+/// are that model's memory, and reading or writing them during a step would race with it). Spans passed in are used
+/// only during the call. Front doors that take calls from many threads (AsyncAgentBrain) serialize them onto one.</para>
+/// <para>Idle clocks: a stream is touched (its idle clocks restart) by Add, Reset, SetState and ResolveStep.
+/// <see cref="EvictIdle(long, ICollection{long}?)"/> counts idleness in steps (ResolveStep calls),
 /// <see cref="EvictIdle(TimeSpan, ICollection{long}?)"/> in time from the store's <see cref="TimeProvider"/>.</para>
+/// <para>Allocation: ResolveStep allocates nothing once the streams are added; adding grows the slots by doubling.</para>
 /// </remarks>
 public sealed partial class StreamStateStore
 {
-    private readonly Lock _lock = new();
-    private readonly Dictionary<long, int> _slots = new();
+    private readonly Dictionary<long, int> _slotOf = new();
     private readonly TimeProvider _time;
-    private float[] _states = [];   // (capacity, StateSize)
     private long[] _lastStep = [];  // per slot: Steps when last touched
     private long[] _lastTouch = []; // per slot: TimeProvider timestamp when last touched
     private int[] _mark = [];       // per slot: the call number that last listed it, to find repeated ids without allocating
     private int[] _free = [];       // stack of free slots
     private int _freeCount;
+    private int _capacity;
     private int _call;
     private long _steps;
 
-    /// <summary>Creates an empty store for states of <paramref name="stateSize"/> floats each.</summary>
-    /// <param name="stateSize">Floats per stream, usually <see cref="RecurrentCore.StateSize"/>.</param>
+    /// <summary>A store over <paramref name="slots"/>, which it books from now on (slot numbers 0, 1, ... in use order).</summary>
+    /// <param name="slots">The model's state slots (PolicyNetwork, or <see cref="HostStateSlots"/>).</param>
     /// <param name="timeProvider">Clock for time-based eviction; <see cref="TimeProvider.System"/> when null.</param>
-    public StreamStateStore(int stateSize, TimeProvider? timeProvider = null)
+    public StreamStateStore(IStateSlots slots, TimeProvider? timeProvider = null)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(stateSize);
-        StateSize = stateSize;
+        ArgumentNullException.ThrowIfNull(slots);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(slots.StateSize);
+        Slots = slots;
+        StateSize = slots.StateSize;
         _time = timeProvider ?? TimeProvider.System;
     }
 
-    /// <summary>Creates an empty store sized for <paramref name="core"/>'s state.</summary>
-    public StreamStateStore(RecurrentCore core, TimeProvider? timeProvider = null)
-        : this((core ?? throw new ArgumentNullException(nameof(core))).StateSize, timeProvider)
+    /// <summary>A store over slots of its own in host memory (<see cref="HostStateSlots"/>), for states of <paramref name="stateSize"/> floats.</summary>
+    public StreamStateStore(int stateSize, TimeProvider? timeProvider = null)
+        : this(new HostStateSlots(stateSize), timeProvider)
     {
     }
+
+    /// <summary>The slots the store books: where every stream's state lives.</summary>
+    public IStateSlots Slots { get; }
 
     /// <summary>Floats of state per stream.</summary>
     public int StateSize { get; }
 
     /// <summary>Number of streams held.</summary>
-    public int Count
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _slots.Count;
-            }
-        }
-    }
+    public int Count => _slotOf.Count;
 
-    /// <summary>Number of Scatter calls so far (restored by <see cref="Restore"/>/<see cref="Load"/>): the store's step clock.</summary>
-    public long Steps
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _steps;
-            }
-        }
-    }
+    /// <summary>Number of <see cref="ResolveStep"/> calls so far (restored by <see cref="Restore"/>/<see cref="Load"/>): the store's step clock.</summary>
+    public long Steps => _steps;
 
     /// <summary>Whether stream <paramref name="id"/> is held.</summary>
-    public bool Contains(long id)
-    {
-        lock (_lock)
-        {
-            return _slots.ContainsKey(id);
-        }
-    }
+    public bool Contains(long id) => _slotOf.ContainsKey(id);
+
+    /// <summary>Stream <paramref name="id"/>'s slot, or false when it is not held.</summary>
+    public bool TryGetSlot(long id, out int slot) => _slotOf.TryGetValue(id, out slot);
 
     /// <summary>The ids held, in no particular order (a copy).</summary>
-    public long[] Ids()
-    {
-        lock (_lock)
-        {
-            return [.. _slots.Keys];
-        }
-    }
+    public long[] Ids() => [.. _slotOf.Keys];
 
     /// <summary>Adds stream <paramref name="id"/> with a zero state (PyTorch's initial state); false, changing nothing, when it is already held.</summary>
     public bool Add(long id)
     {
-        lock (_lock)
+        if (_slotOf.ContainsKey(id))
         {
-            if (_slots.ContainsKey(id))
-            {
-                return false;
-            }
-            int slot = TakeSlot();
-            _slots.Add(id, slot);
-            Row(slot).Clear();
-            Touch(slot);
-            return true;
+            return false;
         }
+        AddNew(id);
+        return true;
     }
 
     /// <summary>Zeroes stream <paramref name="id"/>'s state (a new episode); false when it is not held.</summary>
     public bool Reset(long id)
     {
-        lock (_lock)
+        if (!_slotOf.TryGetValue(id, out int slot))
         {
-            if (!_slots.TryGetValue(id, out int slot))
-            {
-                return false;
-            }
-            Row(slot).Clear();
-            Touch(slot);
-            return true;
+            return false;
         }
+        Slots.ResetSlot(slot);
+        Touch(slot);
+        return true;
     }
 
-    /// <summary>Drops stream <paramref name="id"/> and its state; false when it is not held.</summary>
+    /// <summary>Drops stream <paramref name="id"/>; its slot is free for the next stream (zeroed when taken). False when it is not held.</summary>
     public bool Remove(long id)
     {
-        lock (_lock)
+        if (!_slotOf.Remove(id, out int slot))
         {
-            return RemoveLocked(id);
+            return false;
         }
+        _free[_freeCount++] = slot;
+        return true;
     }
 
     /// <summary>Drops every stream. <see cref="Steps"/> is kept.</summary>
     public void Clear()
     {
-        lock (_lock)
+        foreach (int slot in _slotOf.Values)
         {
-            foreach (int slot in _slots.Values)
-            {
-                _free[_freeCount++] = slot;
-            }
-            _slots.Clear();
+            _free[_freeCount++] = slot;
         }
+        _slotOf.Clear();
     }
 
     /// <summary>Copies stream <paramref name="id"/>'s state (StateSize floats) into <paramref name="destination"/>.</summary>
     /// <exception cref="KeyNotFoundException">The stream is not held.</exception>
     public void CopyState(long id, Span<float> destination)
     {
-        CheckRow(destination.Length, 1, nameof(destination));
-        lock (_lock)
-        {
-            Row(SlotOf(id)).CopyTo(destination);
-        }
+        CheckRow(destination.Length, nameof(destination));
+        Slots.ReadSlot(SlotOf(id), destination[..StateSize]);
     }
 
     /// <summary>Overwrites stream <paramref name="id"/>'s state with <paramref name="source"/> (StateSize floats).</summary>
     /// <exception cref="KeyNotFoundException">The stream is not held.</exception>
     public void SetState(long id, ReadOnlySpan<float> source)
     {
-        CheckRow(source.Length, 1, nameof(source));
-        lock (_lock)
+        CheckRow(source.Length, nameof(source));
+        int slot = SlotOf(id);
+        Slots.WriteSlot(slot, source[..StateSize]);
+        Touch(slot);
+    }
+
+    /// <summary>
+    /// The slots of <paramref name="ids"/> for one step: slots[i] receives ids[i]'s slot. With
+    /// <paramref name="addMissing"/> an id not held is added with a zero state; otherwise it throws. Touches every
+    /// listed stream and advances <see cref="Steps"/> by one. Allocates nothing once the streams are held.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">An id is not held and <paramref name="addMissing"/> is false.</exception>
+    /// <exception cref="ArgumentException">An id is listed twice, or <paramref name="slots"/> is shorter than <paramref name="ids"/>; nothing changes.</exception>
+    public void ResolveStep(ReadOnlySpan<long> ids, Span<int> slots, bool addMissing = false)
+    {
+        if (slots.Length < ids.Length)
         {
-            int slot = SlotOf(id);
-            source.Slice(0, StateSize).CopyTo(Row(slot));
+            throw new ArgumentException($"{ids.Length} stream ids need {ids.Length} slot entries; the span holds {slots.Length}", nameof(slots));
+        }
+        int call = NextCall();
+        for (int i = 0; i < ids.Length; i++)
+        {
+            if (_slotOf.TryGetValue(ids[i], out int slot))
+            {
+                MarkOnce(slot, call, ids[i]);
+            }
+            else if (!addMissing)
+            {
+                throw new KeyNotFoundException($"stream {ids[i]} is not in the state store");
+            }
+            else if (ids[..i].Contains(ids[i]))
+            {
+                throw new ArgumentException($"stream {ids[i]} is listed twice in one batch");
+            }
+        }
+        _steps++;
+        for (int i = 0; i < ids.Length; i++)
+        {
+            if (!_slotOf.TryGetValue(ids[i], out int slot))
+            {
+                slot = AddNew(ids[i]);
+            }
+            slots[i] = slot;
             Touch(slot);
         }
     }
 
-    /// <summary>
-    /// Copies the states of <paramref name="ids"/> into <paramref name="batchState"/>, (ids.Length, StateSize), row i
-    /// for ids[i]. Allocates nothing.
-    /// </summary>
-    /// <exception cref="KeyNotFoundException">An id is not held (add streams first; <see cref="Add"/> is idempotent).</exception>
-    /// <exception cref="ArgumentException">An id is listed twice, or <paramref name="batchState"/> is too short.</exception>
-    public void Gather(ReadOnlySpan<long> ids, Span<float> batchState)
+    private int AddNew(long id)
     {
-        CheckRow(batchState.Length, ids.Length, nameof(batchState));
-        lock (_lock)
-        {
-            int call = NextCall();
-            for (int i = 0; i < ids.Length; i++)
-            {
-                int slot = SlotOf(ids[i]);
-                MarkOnce(slot, call, ids[i]);
-            }
-            for (int i = 0; i < ids.Length; i++)
-            {
-                int slot = _slots[ids[i]];
-                Row(slot).CopyTo(batchState.Slice(i * StateSize, StateSize));
-                Touch(slot);
-            }
-        }
+        int slot = TakeSlot();
+        _slotOf.Add(id, slot);
+        Slots.ResetSlot(slot);
+        Touch(slot);
+        return slot;
     }
-
-    /// <summary>
-    /// Copies <paramref name="batchState"/>, (ids.Length, StateSize), back: row i becomes ids[i]'s state. Ids no
-    /// longer held (removed or evicted since their Gather) are skipped. Advances <see cref="Steps"/> by one.
-    /// Allocates nothing.
-    /// </summary>
-    /// <returns>The number of states written back.</returns>
-    /// <exception cref="ArgumentException">An id is listed twice, or <paramref name="batchState"/> is too short.</exception>
-    public int Scatter(ReadOnlySpan<long> ids, ReadOnlySpan<float> batchState)
-    {
-        CheckRow(batchState.Length, ids.Length, nameof(batchState));
-        lock (_lock)
-        {
-            int call = NextCall();
-            for (int i = 0; i < ids.Length; i++)
-            {
-                if (_slots.TryGetValue(ids[i], out int slot))
-                {
-                    MarkOnce(slot, call, ids[i]);
-                }
-            }
-            _steps++;
-            int written = 0;
-            for (int i = 0; i < ids.Length; i++)
-            {
-                if (_slots.TryGetValue(ids[i], out int slot))
-                {
-                    batchState.Slice(i * StateSize, StateSize).CopyTo(Row(slot));
-                    Touch(slot);
-                    written++;
-                }
-            }
-            return written;
-        }
-    }
-
-    private Span<float> Row(int slot) => _states.AsSpan(slot * StateSize, StateSize);
 
     private void Touch(int slot)
     {
@@ -248,7 +188,7 @@ public sealed partial class StreamStateStore
     }
 
     private int SlotOf(long id) =>
-        _slots.TryGetValue(id, out int slot) ? slot : throw new KeyNotFoundException($"stream {id} is not in the state store");
+        _slotOf.TryGetValue(id, out int slot) ? slot : throw new KeyNotFoundException($"stream {id} is not in the state store");
 
     private int NextCall()
     {
@@ -270,35 +210,25 @@ public sealed partial class StreamStateStore
         _mark[slot] = call;
     }
 
-    private bool RemoveLocked(long id)
-    {
-        if (!_slots.Remove(id, out int slot))
-        {
-            return false;
-        }
-        _free[_freeCount++] = slot;
-        return true;
-    }
-
     private int TakeSlot()
     {
         if (_freeCount == 0)
         {
-            Grow(Math.Max(16, _free.Length * 2));
+            Grow(Math.Max(16, _capacity * 2));
         }
         return _free[--_freeCount];
     }
 
-    // Grows every per-slot array to newCapacity slots and pushes the new slots on the free stack (highest first,
-    // so slots are handed out in ascending order).
+    // Grows the model's slots and every per-slot array to newCapacity and pushes the new slots on the free stack
+    // (highest first, so slots are handed out in ascending order).
     private void Grow(int newCapacity)
     {
-        int old = _free.Length;
+        int old = _capacity;
         if (newCapacity <= old)
         {
             return;
         }
-        Array.Resize(ref _states, checked(newCapacity * StateSize));
+        Slots.EnsureSlots(newCapacity);
         Array.Resize(ref _lastStep, newCapacity);
         Array.Resize(ref _lastTouch, newCapacity);
         Array.Resize(ref _mark, newCapacity);
@@ -307,13 +237,14 @@ public sealed partial class StreamStateStore
         {
             _free[_freeCount++] = slot;
         }
+        _capacity = newCapacity;
     }
 
-    private void CheckRow(int length, int rows, string name)
+    private void CheckRow(int length, string name)
     {
-        if (length < (long)rows * StateSize)
+        if (length < StateSize)
         {
-            throw new ArgumentException($"{name} holds {length} floats; {rows} stream(s) of state size {StateSize} need {(long)rows * StateSize}", name);
+            throw new ArgumentException($"{name} holds {length} floats; a stream's state is {StateSize}", name);
         }
     }
 }

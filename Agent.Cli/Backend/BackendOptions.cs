@@ -1,6 +1,8 @@
 using System.CommandLine;
 using AgentRnn.Core;
+using AgentRnn.Core.Compute.Cpu;
 using AgentRnn.Core.Kernels;
+using AgentRnn.Host.Models;
 
 namespace AgentRnn.Cli.Backend;
 
@@ -41,11 +43,12 @@ internal sealed class BackendOptions
     }
 
     /// <summary>
-    /// Sets <see cref="KernelParallelism.MaxThreads"/> from --threads, or from the default for a pipeline that does or
-    /// does not <paramref name="decodesVideo"/>, until the returned scope is disposed (the CLI also runs in-process, from
-    /// tests and hosts, so the setting does not outlive the command). A count outside 0..cores is a one-line error.
+    /// The CPU settings for this command's model: --threads, or the default for a pipeline that does or does not
+    /// <paramref name="decodesVideo"/>. They belong to the model the command builds (<see cref="PolicyModel.CpuOptions"/>),
+    /// not to the process, so commands running side by side in one process (hosts, the tests) keep their own. A count
+    /// outside 0..cores is a one-line error.
     /// </summary>
-    public IDisposable ApplyThreads(ParseResult result, bool decodesVideo)
+    public CpuDeviceOptions Cpu(ParseResult result, bool decodesVideo)
     {
         int requested = result.GetValue(Threads);
         int available = KernelParallelism.Available;
@@ -53,45 +56,7 @@ internal sealed class BackendOptions
         {
             throw new AgentException($"--threads must be between 1 and {available} (this machine's processors), or 0 to choose; not {requested}");
         }
-        return new ThreadsScope(requested > 0 ? requested : decodesVideo ? 1 : available);
-    }
-
-    // Commands may run concurrently in one process (hosts, the tests): each scope saving and restoring "the previous"
-    // value let an inner one restore an outer one's setting after it ended. The value before the first open scope is
-    // restored when the last one closes.
-    private sealed class ThreadsScope : IDisposable
-    {
-        private static readonly object Gate = new();
-        private static int _open;
-        private static int _before;
-        private int _disposed;
-
-        public ThreadsScope(int threads)
-        {
-            lock (Gate)
-            {
-                if (_open++ == 0)
-                {
-                    _before = KernelParallelism.MaxThreads;
-                }
-                KernelParallelism.MaxThreads = threads;
-            }
-        }
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _disposed, 1) != 0)
-            {
-                return;
-            }
-            lock (Gate)
-            {
-                if (--_open == 0)
-                {
-                    KernelParallelism.MaxThreads = _before;
-                }
-            }
-        }
+        return new CpuDeviceOptions { Threads = requested > 0 ? requested : decodesVideo ? 1 : available };
     }
 
     /// <summary>The parsed choice; a bad name, a missing runtime or device is a one-line error before any file is opened.</summary>

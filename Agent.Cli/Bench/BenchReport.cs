@@ -6,7 +6,7 @@ using Spectre.Console;
 namespace AgentRnn.Cli.Bench;
 
 /// <summary>What `agent bench` measured, printed as a table and, with --json, as one JSON object.</summary>
-public sealed class BenchReport
+internal sealed class BenchReport
 {
     /// <summary>"synthetic", "memory" (--model-only) or the video's path.</summary>
     public required string Source { get; init; }
@@ -47,7 +47,7 @@ public sealed class BenchReport
     /// <summary>Stage threads the pipeline started.</summary>
     public required int PipelineThreads { get; init; }
 
-    /// <summary>The most threads one model kernel call used (--threads; <see cref="AgentRnn.Core.Kernels.KernelParallelism.MaxThreads"/>).</summary>
+    /// <summary>The most threads one model kernel call used (--threads: the cap of the model's CPU device, <see cref="AgentRnn.Core.Compute.Cpu.CpuDeviceOptions.Threads"/>).</summary>
     public required int ModelThreads { get; init; }
 
     /// <summary>Threads in the process at the end (stage threads, kernel workers, runtime).</summary>

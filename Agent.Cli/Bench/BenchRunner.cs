@@ -1,13 +1,14 @@
 using AgentRnn.Core.Compute;
 using System.Diagnostics;
+using AgentRnn.Core.Compute.Cpu;
 using AgentRnn.Core.Kernels;
-using AgentRnn.Host.Models;
+using AgentRnn.Host.Network;
 using AgentRnn.Host.Pipeline;
 
 namespace AgentRnn.Cli.Bench;
 
 /// <summary>Runs the pipeline over benchmark sources with a counting sink and turns its statistics into a report.</summary>
-public static class BenchRunner
+internal static class BenchRunner
 {
     /// <summary>Sums actions so the results are used, and nothing is allocated per frame.</summary>
     private sealed class CountingSink : IResultSink
@@ -22,14 +23,14 @@ public static class BenchRunner
     }
 
     /// <summary>
-    /// Runs every source to its end through <paramref name="model"/> and reports; a <see cref="NetworkBatchModel"/>'s
+    /// Runs every source to its end through <paramref name="model"/> and reports; a <see cref="PolicyBatchModel"/>'s
     /// step is split into its encoder, memory and heads, and its FLOPs give the achieved GFLOP/s (against the FMA peak on the CPU device). Throws the first stream's error
     /// when a source breaks (a benchmark over a broken input measures nothing useful).
     /// </summary>
     public static async Task<BenchReport> RunAsync(IBatchModel model, IReadOnlyList<IFrameSource> sources, PipelineOptions options,
         string sourceName, string modelName, CancellationToken cancellationToken)
     {
-        PolicyNetwork? policy = (model as NetworkBatchModel)?.Network;
+        PolicyNetwork? policy = (model as PolicyBatchModel)?.Network;
         policy?.ResetTimes();
         var pipeline = new InferencePipeline(model, options);
         TimeSpan cpuBefore = ProcessCpu();
@@ -64,6 +65,8 @@ public static class BenchRunner
         }
         stages.Add(new BenchStage("sink", stats.SinkBusy, stats.Frames));
 
+        // The thread cap of the model's own CPU device; accelerators and other models report every kernel thread.
+        int threads = policy?.Device is CpuDevice { Options.Threads: > 0 and var cap } ? Math.Min(cap, KernelParallelism.Available) : KernelParallelism.Available;
         using Process process = Process.GetCurrentProcess();
         process.Refresh();
         return new BenchReport
@@ -80,12 +83,12 @@ public static class BenchRunner
             LatencyP99Ms = stats.Latency.PercentileMs(0.99),
             PeakMb = process.PeakWorkingSet64 / (1024.0 * 1024.0),
             PipelineThreads = stats.Threads,
-            ModelThreads = KernelParallelism.MaxThreads,
+            ModelThreads = threads,
             ProcessThreads = process.Threads.Count,
             AllocatedBytes = stats.AllocatedBytes,
             FlopsPerFrame = policy?.FlopsPerFrame ?? 0,
-            PeakGflops = policy?.Device.Kind != ComputeBackendKind.Cpu ? 0 : FmaPeak.Gflops(KernelIsa.Current, KernelParallelism.MaxThreads),
-            PeakIsa = policy?.Device.Kind != ComputeBackendKind.Cpu ? "" : KernelIsa.Describe(KernelIsa.Current),
+            PeakGflops = policy is null || policy.Device.Kind != ComputeBackendKind.Cpu ? 0 : FmaPeak.Gflops(KernelIsa.Current, threads),
+            PeakIsa = policy is null || policy.Device.Kind != ComputeBackendKind.Cpu ? "" : KernelIsa.Describe(KernelIsa.Current),
         };
     }
 

@@ -10,7 +10,7 @@ namespace AgentRnn.Cli;
 /// The `agent` command line: builds the command tree, turns parse errors and <see cref="AgentException"/>s
 /// into one line on stderr with a non-zero exit code, and shows stack traces only with --verbose.
 /// </summary>
-public static class AgentCli
+internal static class AgentCli
 {
     /// <summary>Exit code for a command line that does not parse (unknown flag, bad value, contradiction).</summary>
     public const int UsageError = 2;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using AgentRnn.Core;
 using AgentRnn.Core.Compute;
+using AgentRnn.Core.Compute.Cpu;
 using AgentRnn.Core.Kernels;
 using AgentRnn.Host.Network;
 using AgentRnn.Host.Bench;
@@ -75,7 +76,7 @@ internal static class BenchCommand
                 throw new AgentException($"--frames {total} is fewer than one frame per stream ({streamCount} streams)");
             }
             string sourceName = result.GetValue(source)!;
-            using IDisposable threads = backend.ApplyThreads(result, decodesVideo: sourceName != "synthetic" && !result.GetValue(modelOnly));
+            CpuDeviceOptions cpu = backend.Cpu(result, decodesVideo: sourceName != "synthetic" && !result.GetValue(modelOnly));
             if ((result.GetValue(gray.Gray) is not null || result.GetValue(gray.ExactGray)) && sourceName == "synthetic")
             {
                 throw new AgentException("--gray and --exact-gray apply to a video --source; the synthetic source renders its frames");
@@ -90,11 +91,11 @@ internal static class BenchCommand
             PolicyModel policyModel;
             using (LinearPrecision.Use(weights))
             {
-                policyModel = ModelFactory.Open(modelPath);
+                policyModel = ModelFactory.Open(modelPath, cpu);
             }
             PreprocessOptions preprocess = ModelFactory.Preprocess(policyModel);
             GrayConversion conversion = LabelCommand.ResolveGray(result, gray, policyModel);
-            using NetworkBatchModel policy = ModelFactory.CreateBatchModel(policyModel, choice, streamCount);
+            using PolicyBatchModel policy = ModelFactory.CreateBatchModel(policyModel, choice, streamCount);
             string modelName = (modelPath ?? ModelFactory.DefaultDescription) + (choice.IsCpu
                 ? ""
                 : $" on {choice} ({policy.Network.Device.Name})") + (weights == WeightPrecision.BFloat16 ? ", bf16 fully connected weights" : "");
@@ -123,10 +124,10 @@ internal static class BenchCommand
         {
             throw new AgentException($"--sequence must be a positive number of frames, not {steps}");
         }
-        using IDisposable threads = backend.ApplyThreads(result, decodesVideo: false);
+        CpuDeviceOptions cpu = backend.Cpu(result, decodesVideo: false);
         InputFiles.Check(modelPath, "model");
-        PolicyModel policyModel = ModelFactory.Open(modelPath);
-        using ComputeDevice device = choice.Open();
+        PolicyModel policyModel = ModelFactory.Open(modelPath, cpu);
+        using ComputeDevice device = choice.IsCpu ? new CpuDevice(cpu) : choice.Open();
         SequenceReport report = SequenceBench.Run(policyModel, device, steps, streams);
         TextWriter output = result.InvocationConfiguration.Output;
         report.WriteTable(output);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using AgentRnn.Host.Network;
+using AgentRnn.Core.Compute.Cpu;
 using AgentRnn.Host.Labeling;
 using AgentRnn.Host.Labeling.Report;
 using AgentRnn.Host.Models;
@@ -78,7 +79,7 @@ internal static class LabelCommand
         command.SetAction(async (ParseResult result, CancellationToken cancellationToken) =>
         {
             BackendChoice choice = backend.Resolve(result);
-            using IDisposable threads = backend.ApplyThreads(result, decodesVideo: true);
+            CpuDeviceOptions cpu = backend.Cpu(result, decodesVideo: true);
             Limits.CheckStreams(result.GetValue(videos)!.Length, "VIDEO: the number of videos");
             LabelRequest request = LabelRequestBuilder.Build(result.GetValue(videos)!, result.GetValue(output), result.GetValue(outputDir),
                 result.GetValue(format), result.GetValue(emit), result.GetValue(segments), result.GetValue(minSegment),
@@ -87,7 +88,7 @@ internal static class LabelCommand
             _ = LabelRequestBuilder.ResolveGray(result.GetValue(gray.Gray), result.GetValue(gray.ExactGray));
             training.Validate(result);
             FrameWindow window = training.Window(result);
-            ModelLoadOptions loadOptions = training.LoadOptions(result);
+            ModelLoadOptions loadOptions = training.LoadOptions(result) with { Cpu = cpu };
             // No output may replace an input, another output or a special file: checked before anything is read.
             LabelOutputCheck.Check(request, result.GetValue(model));
             PolicyModel policyModel = PolicyModel.Load(result.GetValue(model)!, loadOptions);
@@ -98,7 +99,7 @@ internal static class LabelCommand
                 Window = window,
             };
             PreprocessOptions preprocess = training.Apply(ModelFactory.Preprocess(policyModel), result);
-            using (NetworkBatchModel policy = ModelFactory.CreateBatchModel(policyModel, choice, Math.Max(request.Videos.Count, LabelRunner.SequenceSteps)))
+            using (PolicyBatchModel policy = ModelFactory.CreateBatchModel(policyModel, choice, Math.Max(request.Videos.Count, LabelRunner.SequenceSteps)))
             {
                 TextWriter stderr = result.InvocationConfiguration.Error;
                 bool progress = ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected;

@@ -5,6 +5,7 @@ using System.Text.Json;
 using AgentRnn.Core;
 using AgentRnn.Core.Compute;
 using AgentRnn.Host.Network;
+using AgentRnn.Core.Compute.Cpu;
 using AgentRnn.Host.Env;
 using AgentRnn.Host.Models;
 using AgentRnn.Host.Pipeline;
@@ -38,7 +39,7 @@ internal static class RunCommand
         command.SetAction((ParseResult r, CancellationToken cancellationToken) =>
         {
             BackendChoice choice = backend.Resolve(r);
-            using IDisposable threads = backend.ApplyThreads(r, decodesVideo: false);
+            CpuDeviceOptions cpu = backend.Cpu(r, decodesVideo: false);
             int count = r.GetValue(episodes);
             double seconds = r.GetValue(timeout);
             if (count < 1)
@@ -56,7 +57,9 @@ internal static class RunCommand
             InputFiles.Check(modelPath, "model");
             using SocketVectorEnv vectorEnv = SocketVectorEnv.Connect(address, TimeSpan.FromSeconds(seconds));
             int policySeed = unchecked((int)(s ?? 0));
-            PolicyModel policyModel = modelPath is null ? PolicyModelAgent.CreateModel(vectorEnv.Spec, policySeed) : PolicyModel.Load(modelPath);
+            PolicyModel policyModel = modelPath is null
+                ? PolicyModelAgent.CreateModel(vectorEnv.Spec, policySeed).WithCpu(cpu)
+                : PolicyModel.Load(modelPath, new ModelLoadOptions { Cpu = cpu });
             using ComputeDevice? device = ModelFactory.OpenDevice(choice);
             using var policy = new PolicyModelAgent(policyModel, vectorEnv.Spec, greedy, policySeed, device);
             TextWriter error = r.InvocationConfiguration.Error;

@@ -3,7 +3,7 @@ using System.Numerics.Tensors;
 namespace AgentRnn.Core.Kernels;
 
 /// <summary>Elementwise activations and (log-)softmax over spans, in place or into a destination.</summary>
-public static class Activations
+internal static class Activations
 {
     /// <summary>Applies <paramref name="activation"/> to x in place.</summary>
     public static void Apply(Activation activation, Span<float> x)

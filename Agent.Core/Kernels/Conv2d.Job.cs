@@ -6,7 +6,7 @@ using System.Runtime.Intrinsics.X86;
 namespace AgentRnn.Core.Kernels;
 
 // The gather-and-multiply pass behind Conv2d's forward overloads.
-public sealed unsafe partial class Conv2d
+internal sealed unsafe partial class Conv2d
 {
     // Each thread's patch block stays within this many bytes, so it is still in L2 when the micro-kernel reads it.
     private const int PatchBlockBytes = 96 * 1024;

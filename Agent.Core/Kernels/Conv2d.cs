@@ -10,7 +10,7 @@ namespace AgentRnn.Core.Kernels;
 /// (pixel, channel); blocks spread over the kernel threads when the layer is large enough.
 /// Thread-safety: Forward and ForwardNhwc may be called concurrently; the layer holds no per-call state.
 /// </summary>
-public sealed unsafe partial class Conv2d
+internal sealed unsafe partial class Conv2d
 {
     private readonly PackedPanels _nchw; // B (in·kh·kw ordered c, ky, kx; out)
     private readonly PackedPanels _nhwc; // B (kh·kw·in ordered ky, kx, c; out)

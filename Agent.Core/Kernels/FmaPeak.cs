@@ -14,7 +14,7 @@ namespace AgentRnn.Core.Kernels;
 /// machine in a small text file ($XDG_CACHE_HOME/agentrnn/fma-peak.tsv, else ~/.cache/agentrnn/fma-peak.tsv) under the
 /// CPU model, processor count, level and thread count; a file that cannot be read or written just means measuring again.
 /// </summary>
-public static class FmaPeak
+internal static class FmaPeak
 {
     private const int Accumulators = 12;  // independent chains: enough to cover 2 FMA pipes × 4–5 cycles of latency
     private const int Iterations = 100_000;

@@ -9,7 +9,7 @@ namespace AgentRnn.Core.Kernels;
 /// same weights every call (<see cref="Linear"/>, <see cref="Conv2d"/>) pack once at construction instead.
 /// Large products spread over the kernel threads. Thread-safe: no shared mutable state.
 /// </summary>
-public static unsafe class Gemm
+internal static unsafe class Gemm
 {
     // Below this many multiply-adds, packing costs more than it saves.
     private const long PackThreshold = 4096;

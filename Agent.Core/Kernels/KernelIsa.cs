@@ -10,7 +10,7 @@ namespace AgentRnn.Core.Kernels;
 /// Tests force a level on their own thread (<see cref="Force"/>); a kernel job captures the level when it is dispatched,
 /// so pool workers follow the thread that started it.
 /// </summary>
-public static class KernelIsa
+internal static class KernelIsa
 {
     [ThreadStatic]
     private static IsaLevel? t_forced;

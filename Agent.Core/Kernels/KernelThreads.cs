@@ -7,7 +7,7 @@ namespace AgentRnn.Core.Kernels;
 /// inside a job) runs its items itself, so kernels stay correct under any concurrency.
 /// The caller never waits for a worker that has not started: workers join an open job, the caller closes it once
 /// every item is taken and waits only for the workers that joined. On a busy machine a descheduled worker thus costs
-/// parallelism, not latency. <see cref="KernelParallelism.MaxThreads"/> caps how many workers a job wakes.
+/// parallelism, not latency. The calling thread's <see cref="KernelParallelism.Effective"/> limit caps how many workers a job wakes.
 /// </summary>
 internal static unsafe class KernelThreads
 {
@@ -27,8 +27,21 @@ internal static unsafe class KernelThreads
     private static int _next;
     private static Exception? _failure;
 
+    [ThreadStatic]
+    private static int t_widest;
+
     /// <summary>Threads a job may use: the workers and the caller.</summary>
     internal static int Count => Workers.Length + 1;
+
+    /// <summary>
+    /// The most threads (the caller included) one job started on this thread has used since the last reset: what a
+    /// per-device thread limit actually allowed. Setting it (to 0) resets it.
+    /// </summary>
+    internal static int WidestOnThisThread
+    {
+        get => t_widest;
+        set => t_widest = value;
+    }
 
     /// <summary>
     /// Runs body(state, i, slot) for i in [0, items), spread over the workers and the calling thread, and returns when
@@ -40,12 +53,14 @@ internal static unsafe class KernelThreads
         int helpers = Math.Min(Math.Min(Workers.Length, items - 1), KernelParallelism.Effective - 1);
         if (helpers <= 0 || Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
         {
+            t_widest = Math.Max(t_widest, 1);
             for (int i = 0; i < items; i++)
             {
                 body(state, i, 0);
             }
             return;
         }
+        t_widest = Math.Max(t_widest, helpers + 1);
         try
         {
             _body = body;

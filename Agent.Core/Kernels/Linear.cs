@@ -6,7 +6,7 @@ namespace AgentRnn.Core.Kernels;
 /// nothing and spreads large batches (or, at batch 1, the output columns) over the kernel threads.
 /// Thread-safety: Forward may be called concurrently; the layer holds no per-call state.
 /// </summary>
-public sealed unsafe class Linear
+internal sealed unsafe class Linear
 {
     private readonly PackedPanels _weight; // Wᵀ (in, out) in 16-column panels, bias padded
 

@@ -10,7 +10,7 @@ namespace AgentRnn.Core.Kernels;
 /// width (a maximum is exact, so every width gives the same floats).
 /// Thread-safety: immutable; Forward may be called concurrently.
 /// </summary>
-public sealed class MaxPool2d
+internal sealed class MaxPool2d
 {
     // Element compares per work item below which waking a worker costs more than it saves.
     private const long MinWorkPerItem = 200_000;

@@ -1,7 +1,7 @@
 namespace AgentRnn.Host.IO;
 
 /// <summary>What a path is, as the file system records it (S_IFMT).</summary>
-public enum FileKind
+internal enum FileKind
 {
     /// <summary>Nothing exists at the path.</summary>
     Missing,

@@ -12,7 +12,7 @@ namespace AgentRnn.Host.IO;
 /// <param name="Device">The device holding it (major &lt;&lt; 32 | minor on Linux), or 0.</param>
 /// <param name="Inode">Its inode on that device (Linux), or 0.</param>
 /// <param name="ResolvedPath">The full path with every symbolic link resolved (the identity where there is no inode).</param>
-public readonly partial record struct FileStat(FileKind Kind, ulong Device, ulong Inode, string ResolvedPath)
+internal readonly partial record struct FileStat(FileKind Kind, ulong Device, ulong Inode, string ResolvedPath)
 {
     private const int AtFdCwd = -100;
     private const int AtSymlinkNoFollow = 0x100;

@@ -22,6 +22,12 @@ public sealed record ModelLoadOptions
     /// <summary>nvec of a MultiDiscrete action space, for CleanRL and SB3 checkpoints whose actor is one Linear of Σ nvec outputs.</summary>
     public IReadOnlyList<int>? ActionSizes { get; init; }
 
+    /// <summary>
+    /// The loaded model's CPU devices: threads per layer call and weight precision (<see cref="PolicyModel.CpuOptions"/>).
+    /// Null: every kernel thread, and the precision in force on the loading thread.
+    /// </summary>
+    public Core.Compute.Cpu.CpuDeviceOptions? Cpu { get; init; }
+
     /// <summary>No overrides.</summary>
     public static ModelLoadOptions None { get; } = new();
 }

@@ -1,4 +1,5 @@
 using AgentRnn.Core;
+using AgentRnn.Core.Compute.Cpu;
 using AgentRnn.Core.SafeTensors;
 
 namespace AgentRnn.Host.Models;
@@ -10,6 +11,7 @@ public sealed partial class PolicyModel
     /// Loads a safetensors checkpoint in any known layout (ours, CleanRL ppo_atari_lstm, SB3 RecurrentPPO
     /// CnnLstmPolicy), recognised by tensor names. Every header field and shape is checked before weights are read;
     /// a bad file throws an <see cref="AgentException"/> whose one-line message names the file and the tensor.
+    /// <see cref="ModelLoadOptions.Cpu"/> sets the model's CPU threads and weight precision.
     /// </summary>
     public static PolicyModel Load(string path, ModelLoadOptions? options = null)
     {
@@ -17,7 +19,7 @@ public sealed partial class PolicyModel
         CheckpointLayouts.Resolved resolved = CheckpointLayouts.Resolve(file, options ?? ModelLoadOptions.None);
         try
         {
-            return new PolicyModel(resolved.Config, name => CheckpointLayouts.Read(file, resolved, name));
+            return new PolicyModel(resolved.Config, name => CheckpointLayouts.Read(file, resolved, name), options?.Cpu);
         }
         catch (ModelFormatException e)
         {
@@ -46,13 +48,13 @@ public sealed partial class PolicyModel
     /// The benchmark's default model with random weights from <paramref name="seed"/>: NatureCNN on 4×84×84 → 512,
     /// one LSTM 512 → 256, a categorical actor over 6 actions and a critic.
     /// </summary>
-    public static PolicyModel CreateDefault(int seed = 0) => CreateRandom(ModelConfig.Default, seed);
+    public static PolicyModel CreateDefault(int seed = 0, CpuDeviceOptions? cpu = null) => CreateRandom(ModelConfig.Default, seed, cpu);
 
     /// <summary>
     /// A model for <paramref name="config"/> with PyTorch-style random weights: each tensor uniform in ±1/√fan_in
     /// (the bound nn.Linear, nn.Conv2d and nn.LSTM use), log_std zero; the same seed gives the same weights.
     /// </summary>
-    public static PolicyModel CreateRandom(ModelConfig config, int seed = 0)
+    public static PolicyModel CreateRandom(ModelConfig config, int seed = 0, CpuDeviceOptions? cpu = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
@@ -72,6 +74,6 @@ public sealed partial class PolicyModel
             }
             tensors.Add(p.Name, t);
         }
-        return new PolicyModel(config, name => tensors[name]);
+        return new PolicyModel(config, name => tensors[name], cpu);
     }
 }

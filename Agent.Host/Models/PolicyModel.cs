@@ -1,6 +1,7 @@
 using AgentRnn.Core;
 using AgentRnn.Core.Compute;
 using AgentRnn.Core.Compute.Cpu;
+using AgentRnn.Core.Kernels;
 using AgentRnn.Host.Network;
 
 namespace AgentRnn.Host.Models;
@@ -20,14 +21,17 @@ namespace AgentRnn.Host.Models;
 public sealed partial class PolicyModel
 {
     private readonly Dictionary<string, Tensor> _parameters;
+    private readonly Lazy<PolicyNetwork> _network;
     private int[] _identity = [];
 
     /// <summary>
     /// Builds a model for <paramref name="config"/>; <paramref name="tensor"/> returns each parameter by its name in
     /// our layout (<see cref="ModelConfig.Parameters"/>). Throws <see cref="ModelFormatException"/> naming a tensor
-    /// whose shape differs from the config's.
+    /// whose shape differs from the config's. <paramref name="cpu"/> sets this model's CPU devices (threads, weight
+    /// precision; <see cref="CpuOptions"/>); by default every kernel thread and the weight precision in force on the
+    /// constructing thread.
     /// </summary>
-    public PolicyModel(ModelConfig config, Func<string, Tensor> tensor)
+    public PolicyModel(ModelConfig config, Func<string, Tensor> tensor, CpuDeviceOptions? cpu = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(tensor);
@@ -43,14 +47,24 @@ public sealed partial class PolicyModel
             }
             _parameters.Add(p.Name, t);
         }
-        Network = CreateNetwork(new CpuDevice(), slots: 0, ownsDevice: true);
+        cpu ??= CpuDeviceOptions.Default;
+        cpu.Validate();
+        // The precision is resolved now, so networks created later (or on other threads) pack the weights the same way.
+        CpuOptions = cpu with { WeightPrecision = cpu.WeightPrecision ?? LinearPrecision.Current };
+        _network = new Lazy<PolicyNetwork>(() => CreateCpuNetwork(0), LazyThreadSafetyMode.ExecutionAndPublication);
     }
+
+    /// <summary>
+    /// The settings of this model's CPU devices (<see cref="Network"/>'s and <see cref="CreateCpuNetwork"/>'s): the most
+    /// kernel threads a layer call uses, and the weight precision. Per instance: two models in one process may differ.
+    /// </summary>
+    public CpuDeviceOptions CpuOptions { get; }
 
     /// <summary>The architecture and preprocessing.</summary>
     public ModelConfig Config { get; }
 
-    /// <summary>The network this model steps (on a CPU device of its own).</summary>
-    public PolicyNetwork Network { get; }
+    /// <summary>The network this model steps (on a CPU device of its own with <see cref="CpuOptions"/>; built at first use).</summary>
+    public PolicyNetwork Network => _network.Value;
 
     /// <summary>The actor head.</summary>
     public PolicyHead Actor => Network.Actor;
@@ -104,6 +118,22 @@ public sealed partial class PolicyModel
     /// </summary>
     public PolicyNetwork CreateNetwork(ComputeDevice device, int slots = 0, bool ownsDevice = false) =>
         new(Config, name => _parameters.TryGetValue(name, out Tensor? t) ? t : null!, device, slots, ownsDevice);
+
+    /// <summary>
+    /// This model's parameters (shared, not copied: weights are never mutated) with other CPU settings, e.g. another
+    /// thread count. A weight precision left null in <paramref name="cpu"/> keeps this model's.
+    /// </summary>
+    public PolicyModel WithCpu(CpuDeviceOptions cpu)
+    {
+        ArgumentNullException.ThrowIfNull(cpu);
+        return new PolicyModel(Config, name => _parameters[name], cpu with { WeightPrecision = cpu.WeightPrecision ?? CpuOptions.WeightPrecision });
+    }
+
+    /// <summary>
+    /// A network with these parameters on a new CPU device with <see cref="CpuOptions"/>, which it owns, and
+    /// <paramref name="slots"/> zeroed state slots: e.g. for <see cref="PolicyStreams"/>, apart from <see cref="Network"/>.
+    /// </summary>
+    public PolicyNetwork CreateCpuNetwork(int slots = 0) => CreateNetwork(new CpuDevice(CpuOptions), slots, ownsDevice: true);
 
     /// <summary>Outputs shaped for this model's action space and up to <paramref name="maxBatch"/> streams.</summary>
     public PolicyOutputs CreateOutputs(int maxBatch) => new(Config.Action, maxBatch);

@@ -2,7 +2,6 @@ using AgentRnn.Core;
 using AgentRnn.Core.Compute;
 using AgentRnn.Core.Kernels;
 using AgentRnn.Host.Models;
-using AgentRnn.Vision.Encoders;
 
 namespace AgentRnn.Host.Network;
 

@@ -3,6 +3,7 @@ using AgentRnn.Core;
 using AgentRnn.Core.Compute;
 using AgentRnn.Core.Kernels;
 using AgentRnn.Host.Models;
+using AgentRnn.Memory;
 
 namespace AgentRnn.Host.Network;
 
@@ -15,7 +16,8 @@ namespace AgentRnn.Host.Network;
 /// <remarks>
 /// <para>A slot's state is <see cref="StateSize"/> floats: the actor core's ([h_l, c_l] per layer for LSTM, [h_l]
 /// otherwise), then the critic core's when <see cref="ModelConfig.CriticMemory"/>. <see cref="ReadSlot"/> and
-/// <see cref="WriteSlot"/> exchange that host form, the same on every device.</para>
+/// <see cref="WriteSlot"/> exchange that host form, the same on every device. A <see cref="StreamStateStore"/> books
+/// stream ids into the slots (<see cref="PolicyStreams"/> pairs the two).</para>
 /// <para>Sequence modes: <see cref="Step(ReadOnlySpan{byte}, ReadOnlySpan{int}, ReadOnlySpan{float}, PolicyOutputs, int)"/>
 /// steps many streams one frame each (synced many-to-many); <see cref="StepSequence"/> steps one stream through many
 /// frames in one call (many-to-one: read the last row; many-to-many over a clip); one-to-many generation is a Step per
@@ -23,7 +25,7 @@ namespace AgentRnn.Host.Network;
 /// <para>Thread-safety: one thread at a time (the network and its device share scratch memory). Allocation: after
 /// <see cref="EnsureCapacity"/> and <see cref="EnsureSlots"/> cover a call, steps allocate nothing.</para>
 /// </remarks>
-public sealed class PolicyNetwork : IDisposable
+public sealed class PolicyNetwork : IStateSlots, IDisposable
 {
     private readonly NetworkEncoder _encoder;
     private readonly RecurrentLayer _memory;

@@ -10,10 +10,9 @@ public interface ISequenceBatchModel : IBatchModel
 {
     /// <summary>
     /// Steps <paramref name="stream"/> through <paramref name="steps"/> consecutive frames: frames is (steps,
-    /// ObservationSize) uint8 in frame order; state is (StateSize), the stream's host state, updated in place through
-    /// every frame; episodeStarts is (steps): 1 resets the state before that frame; probs is (steps, ActionCount);
+    /// ObservationSize) uint8 in frame order; the model steps the stream's state in place through every frame; episodeStarts is (steps): 1 resets the state before that frame; probs is (steps, ActionCount);
     /// values and actions are (steps). Allocates nothing.
     /// </summary>
-    void StepSequence(ReadOnlySpan<byte> frames, int stream, Span<float> state, ReadOnlySpan<float> episodeStarts,
+    void StepSequence(ReadOnlySpan<byte> frames, int stream, ReadOnlySpan<float> episodeStarts,
         Span<float> probs, Span<float> values, Span<int> actions, int steps);
 }

@@ -8,8 +8,9 @@ public sealed partial class InferencePipeline
     private sealed partial class Run
     {
         /// <summary>
-        /// The inference thread: forms batches of at most one frame per stream, gathers each stream's index and host
-        /// state, steps the model once, scatters state and outputs back, and passes the tokens to the sink in the same order.
+        /// The inference thread: forms batches of at most one frame per stream, steps the model once on the frames and
+        /// their stream indices (the model keeps each stream's state in its own slots), scatters the outputs to the
+        /// tokens' slots, and passes the tokens to the sink in the same order.
         /// </summary>
         private void InferenceLoop()
         {
@@ -21,10 +22,8 @@ public sealed partial class InferencePipeline
             ChannelReader<FrameToken> ready = _ready.Reader;
             var waiter = new ChannelWaiter<FrameToken>(ready);
             var batcher = new Batcher(_streams, _slotsPerStream + 1, _maxBatch);
-            var state = new float[checked(_streams * _stateSize)];
             var stepped = new long[_streams];
             var frames = new byte[checked(_maxBatch * _observationSize)];
-            var batchState = new float[checked(_maxBatch * _stateSize)];
             var batchStreams = new int[_maxBatch];
             var starts = new float[_maxBatch];
             var probs = new float[checked(_maxBatch * _actions)];
@@ -69,16 +68,14 @@ public sealed partial class InferencePipeline
                 {
                     FrameToken token = batcher[b];
                     Observation(token.Slot).CopyTo(frames.AsSpan(b * _observationSize, _observationSize));
-                    state.AsSpan(token.Stream * _stateSize, _stateSize).CopyTo(batchState.AsSpan(b * _stateSize, _stateSize));
                     batchStreams[b] = token.Stream;
                     starts[b] = stepped[token.Stream] == 0 ? 1f : 0f;
                 }
-                _model.Step(frames.AsSpan(0, batch * _observationSize), batchStreams.AsSpan(0, batch), batchState.AsSpan(0, batch * _stateSize),
-                    starts.AsSpan(0, batch), probs.AsSpan(0, batch * _actions), values.AsSpan(0, batch), actions.AsSpan(0, batch), batch);
+                _model.Step(frames.AsSpan(0, batch * _observationSize), batchStreams.AsSpan(0, batch), starts.AsSpan(0, batch),
+                    probs.AsSpan(0, batch * _actions), values.AsSpan(0, batch), actions.AsSpan(0, batch), batch);
                 for (int b = 0; b < batch; b++)
                 {
                     FrameToken token = batcher[b];
-                    batchState.AsSpan(b * _stateSize, _stateSize).CopyTo(state.AsSpan(token.Stream * _stateSize, _stateSize));
                     probs.AsSpan(b * _actions, _actions).CopyTo(_probs.AsSpan(token.Slot * _actions, _actions));
                     _values[token.Slot] = values[b];
                     _chosen[token.Slot] = actions[b];
@@ -100,7 +97,6 @@ public sealed partial class InferencePipeline
             ChannelReader<FrameToken> ready = _ready.Reader;
             var waiter = new ChannelWaiter<FrameToken>(ready);
             var tokens = new FrameToken[_sequence];
-            var state = new float[_stateSize];
             var frames = new byte[checked(_sequence * _observationSize)];
             var starts = new float[_sequence];
             var probs = new float[checked(_sequence * _actions)];
@@ -140,7 +136,7 @@ public sealed partial class InferencePipeline
                         Observation(tokens[t].Slot).CopyTo(frames.AsSpan(t * _observationSize, _observationSize));
                         starts[t] = stepped + t == 0 ? 1f : 0f;
                     }
-                    model.StepSequence(frames.AsSpan(0, count * _observationSize), 0, state, starts.AsSpan(0, count),
+                    model.StepSequence(frames.AsSpan(0, count * _observationSize), 0, starts.AsSpan(0, count),
                         probs.AsSpan(0, count * _actions), values.AsSpan(0, count), actions.AsSpan(0, count), count);
                     for (int t = 0; t < count; t++)
                     {

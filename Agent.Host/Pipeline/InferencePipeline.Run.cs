@@ -19,7 +19,6 @@ public sealed partial class InferencePipeline
         private readonly int _maxWaitMs;
         private readonly int _workers;
         private readonly int _observationSize;
-        private readonly int _stateSize;
         private readonly int _actions;
 
         // Slot memory, indexed by global slot (stream·slotsPerStream + k).
@@ -68,7 +67,6 @@ public sealed partial class InferencePipeline
             _maxWaitMs = (int)Math.Ceiling(options.MaxWait.TotalMilliseconds);
             _workers = Math.Min(_streams, options.SourceThreads > 0 ? options.SourceThreads : Environment.ProcessorCount);
             _observationSize = _model.ObservationSize;
-            _stateSize = _model.StateSize;
             _actions = _model.ActionCount;
 
             int slots = _streams * _slotsPerStream;

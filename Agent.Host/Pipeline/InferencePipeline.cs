@@ -9,7 +9,8 @@ namespace AgentRnn.Host.Pipeline;
 /// stream's source waits for a free slot (backpressure), fills it, and passes a token naming it on. The inference
 /// thread steps at most one frame per stream per batch (a stream's frames must be stepped in order; extras wait in
 /// a per-stream ring), up to <see cref="PipelineOptions.MaxBatch"/> frames or <see cref="PipelineOptions.MaxWait"/>.
-/// Each stream keeps its own recurrent state, zeroed at its first frame; it carries across the whole stream.</para>
+/// Each stream's recurrent state lives in the model (for <see cref="PolicyBatchModel"/>, in its network's slots,
+/// booked by a <see cref="Memory.StreamStateStore"/>), zeroed at the stream's first frame; it carries across the whole stream.</para>
 /// <para>Nothing is allocated per frame once the run has started. Cancellation stops the sources; frames already
 /// read still go through the model and reach the sink, then every stream gets its <see cref="IResultSink.OnStreamEnd"/>.</para>
 /// <para>One run at a time per instance.</para>

@@ -1,11 +1,15 @@
 using AgentRnn.Core;
 using AgentRnn.Core.Kernels;
-using AgentRnn.Memory;
 using Xunit.Abstractions;
 using AgentRnn.Core.Recurrent;
 
 namespace AgentRnn.Tests.Memory;
 
+/// <summary>
+/// The seeds' sequence modes over a bare <see cref="RecurrentCore"/> against PyTorch: many-to-one (the last output of
+/// <see cref="RecurrentCore.Sequence"/>), synced many-to-many (every output) and one-to-many generation (each output
+/// fed back through a readout). The policy-level modes are PolicyStreams' (Agent.Tests/Host/Network/PolicyStreamsTests).
+/// </summary>
 public class SequenceModesTests(ITestOutputHelper output)
 {
     [Theory]
@@ -19,9 +23,10 @@ public class SequenceModesTests(ITestOutputHelper output)
         int batch = f.Int("batch");
         int hidden = core.HiddenSize;
         var state = InitialState(f, core, batch);
-        var last = new float[batch * hidden];
+        var y = new float[steps * batch * hidden];
 
-        SequenceModes.ManyToOne(core, f["x"].Span, f["episode_starts"].Span, state, last, steps, batch);
+        core.Sequence(f["x"].Span, f["episode_starts"].Span, state, y, steps, batch);
+        float[] last = y.AsSpan((steps - 1) * batch * hidden).ToArray();
 
         float worst = MemoryFixture.MaxAbsDiff(last, f["output"].Span.Slice((steps - 1) * batch * hidden, batch * hidden));
         output.WriteLine($"{name} many-to-one: max abs error {worst:E2} (tolerance {MemoryFixture.Tolerance:E0})");
@@ -40,7 +45,7 @@ public class SequenceModesTests(ITestOutputHelper output)
         var state = InitialState(f, core, batch);
         var y = new float[steps * batch * core.HiddenSize];
 
-        SequenceModes.ManyToMany(core, f["x"].Span, f["episode_starts"].Span, state, y, steps, batch);
+        core.Sequence(f["x"].Span, f["episode_starts"].Span, state, y, steps, batch);
 
         float worst = MemoryFixture.MaxAbsDiff(y, f["output"].Span);
         output.WriteLine($"{name} many-to-many: max abs error {worst:E2} over {steps} frames (tolerance {MemoryFixture.Tolerance:E0})");
@@ -59,7 +64,7 @@ public class SequenceModesTests(ITestOutputHelper output)
         var y = new float[steps * batch * core.HiddenSize];
         int calls = 0;
 
-        SequenceModes.OneToMany(core, f["x0"].Span, state, y, steps, batch, (o, next, n) =>
+        OneToMany(core, f["x0"].Span, state, y, steps, batch, (o, next, n) =>
         {
             readout.Forward(o, next, n, Activation.Tanh);
             calls++;
@@ -76,15 +81,6 @@ public class SequenceModesTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void ManyToOne_ZeroSteps_Throws()
-    {
-        MemoryFixture f = MemoryFixture.Load("rnn_l1");
-        RecurrentCore core = f.Core();
-
-        Assert.Throws<ArgumentOutOfRangeException>(() => SequenceModes.ManyToOne(core, [], [], new float[core.StateSize], new float[core.HiddenSize], 0, 1));
-    }
-
-    [Fact]
     public void Sequence_ShortEpisodeStarts_ThrowsNamingSizes()
     {
         MemoryFixture f = MemoryFixture.Load("rnn_l1");
@@ -94,6 +90,23 @@ public class SequenceModesTests(ITestOutputHelper output)
             core.Sequence(new float[2 * 7], new float[1], new float[core.StateSize], new float[2 * 5], 2, 1));
 
         Assert.Contains("episodeStarts 1 (needs 0 or 2)", e.Message);
+    }
+
+    // Steps on first, then feeds every output back through readout (steps − 1 times) as the next input.
+    private static void OneToMany(RecurrentCore core, ReadOnlySpan<float> first, Span<float> state, Span<float> output, int steps, int batch,
+        Action<float[], float[], int> readout)
+    {
+        var input = first[..(batch * core.InputSize)].ToArray();
+        var y = new float[batch * core.HiddenSize];
+        for (int t = 0; t < steps; t++)
+        {
+            core.Step(input, state, y, batch);
+            y.CopyTo(output.Slice(t * y.Length, y.Length));
+            if (t + 1 < steps)
+            {
+                readout(y, input, batch);
+            }
+        }
     }
 
     private static float[] InitialState(MemoryFixture f, RecurrentCore core, int batch)

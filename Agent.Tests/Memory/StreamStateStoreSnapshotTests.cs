@@ -270,9 +270,7 @@ public class StreamStateStoreSnapshotTests
         store.SetState(10, [1f, 2f, 3f]);
         store.SetState(long.MaxValue, [-1f, 0.5f, 1e-30f]);
         store.SetState(-3, [7f, 8f, 9f]);
-        var batch = new float[6];
-        store.Gather([long.MaxValue, -3], batch);
-        store.Scatter([long.MaxValue, -3], batch);
+        store.ResolveStep([long.MaxValue, -3], new int[2]);
         return store;
     }
 

@@ -8,7 +8,7 @@ namespace AgentRnn.Tests.Memory;
 public class StreamStateStoreTests(ITestOutputHelper output)
 {
     [Fact]
-    public void GatherStepScatter_StreamsComingAndGoing_MatchesPyTorchPerStream()
+    public void ResolveStep_StreamsComingAndGoing_StepsEachSlotAsPyTorch()
     {
         MemoryFixture f = MemoryFixture.Load("store_lstm_l2");
         RecurrentCore core = f.Core();
@@ -16,12 +16,11 @@ public class StreamStateStoreTests(ITestOutputHelper output)
         int streams = f.Int("streams");
         int input = core.InputSize;
         int hidden = core.HiddenSize;
-        var store = new StreamStateStore(core);
+        var slots = new HostStateSlots(core.StateSize);
+        var store = new StreamStateStore(slots);
         var ids = new long[streams];
-        var batchState = new float[streams * core.StateSize];
-        var x = new float[streams * input];
-        var starts = new float[streams];
-        var y = new float[streams * hidden];
+        var rows = new int[streams];
+        var y = new float[hidden];
         float worst = 0f;
         int compared = 0;
         for (int t = 0; t < ticks; t++)
@@ -30,25 +29,20 @@ public class StreamStateStoreTests(ITestOutputHelper output)
             for (int k = 0; k < streams; k++)
             {
                 int s = (int)f["order"].Data[t * streams + k];
-                if (f["active"].Data[t * streams + s] == 0f)
+                if (f["active"].Data[t * streams + s] != 0f)
                 {
-                    continue;
+                    ids[n++] = s;
                 }
-                store.Add(s);
-                ids[n] = s;
-                f["x"].Span.Slice((t * streams + s) * input, input).CopyTo(x.AsSpan(n * input, input));
-                starts[n] = f["episode_starts"].Data[t * streams + s];
-                n++;
             }
-            store.Gather(ids.AsSpan(0, n), batchState);
-            core.ResetState(batchState, starts, n);
-            core.Step(x, batchState, y, n);
-            Assert.Equal(n, store.Scatter(ids.AsSpan(0, n), batchState));
+            // New streams join at their first step with a zero state; the core steps each stream's slot in place.
+            store.ResolveStep(ids.AsSpan(0, n), rows, addMissing: true);
             for (int i = 0; i < n; i++)
             {
                 long s = ids[i];
-                ReadOnlySpan<float> expected = f["output"].Span.Slice((t * streams + (int)s) * hidden, hidden);
-                worst = MathF.Max(worst, MemoryFixture.MaxAbsDiff(y.AsSpan(i * hidden, hidden), expected));
+                Span<float> state = slots.Row(rows[i]);
+                core.ResetState(state, [f["episode_starts"].Data[t * streams + s]], 1);
+                core.Step(f["x"].Span.Slice((t * streams + (int)s) * input, input), state, y, 1);
+                worst = MathF.Max(worst, MemoryFixture.MaxAbsDiff(y, f["output"].Span.Slice((t * streams + (int)s) * hidden, hidden)));
                 compared++;
                 if (f["remove"].Data[t * streams + s] == 1f)
                 {
@@ -106,67 +100,77 @@ public class StreamStateStoreTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Gather_UnknownId_ThrowsNamingIt()
+    public void Remove_ThenAddAnother_ReusesTheSlotZeroed()
+    {
+        var slots = new HostStateSlots(2);
+        var store = new StreamStateStore(slots);
+        store.Add(1);
+        store.SetState(1, [3f, 4f]);
+        Assert.True(store.TryGetSlot(1, out int freed));
+
+        store.Remove(1);
+        store.Add(2);
+
+        Assert.True(store.TryGetSlot(2, out int taken));
+        Assert.Equal(freed, taken);
+        Assert.Equal([0f, 0f], slots.Row(taken).ToArray());
+    }
+
+    [Fact]
+    public void ResolveStep_UnknownId_ThrowsNamingIt()
     {
         var store = new StreamStateStore(2);
         store.Add(1);
 
-        var e = Assert.Throws<KeyNotFoundException>(() => store.Gather([1, 42], new float[4]));
+        var e = Assert.Throws<KeyNotFoundException>(() => store.ResolveStep([1, 42], new int[2]));
 
         Assert.Contains("42", e.Message);
-    }
-
-    [Fact]
-    public void Scatter_DuplicateId_ThrowsAndWritesNothing()
-    {
-        var store = new StreamStateStore(1);
-        store.Add(1);
-        store.Add(2);
-
-        var e = Assert.Throws<ArgumentException>(() => store.Scatter([2, 1, 2], [5f, 6f, 7f]));
-
-        Assert.Contains("stream 2", e.Message);
-        Assert.Equal([0f], State(store, 1));
-        Assert.Equal([0f], State(store, 2));
         Assert.Equal(0, store.Steps);
     }
 
     [Fact]
-    public void Gather_DuplicateId_Throws()
-    {
-        var store = new StreamStateStore(1);
-        store.Add(3);
-
-        Assert.Throws<ArgumentException>(() => store.Gather([3, 3], new float[2]));
-    }
-
-    [Fact]
-    public void Scatter_StreamRemovedSinceGather_SkipsIt()
+    public void ResolveStep_DuplicateId_ThrowsAndChangesNothing()
     {
         var store = new StreamStateStore(1);
         store.Add(1);
         store.Add(2);
-        var batch = new float[2];
-        store.Gather([1, 2], batch);
-        store.Remove(1);
 
-        int written = store.Scatter([1, 2], [9f, 10f]);
+        var e = Assert.Throws<ArgumentException>(() => store.ResolveStep([2, 1, 2], new int[3]));
+        var missing = Assert.Throws<ArgumentException>(() => store.ResolveStep([7, 7], new int[2], addMissing: true));
 
-        Assert.Equal(1, written);
-        Assert.False(store.Contains(1));
-        Assert.Equal([10f], State(store, 2));
+        Assert.Contains("stream 2", e.Message);
+        Assert.Contains("stream 7", missing.Message);
+        Assert.Equal(0, store.Steps);
+        Assert.Equal(2, store.Count);
     }
 
     [Fact]
-    public void Gather_ShortBatch_ThrowsNamingSizes()
+    public void ResolveStep_AddMissing_AddsZeroedStreamsInOrder()
+    {
+        var store = new StreamStateStore(2);
+        store.Add(5);
+        store.SetState(5, [1f, 1f]);
+        var slots = new int[3];
+
+        store.ResolveStep([9, 5, 8], slots, addMissing: true);
+
+        Assert.Equal(3, store.Count);
+        Assert.Equal(3, slots.Distinct().Count());
+        Assert.Equal([0f, 0f], State(store, 9));
+        Assert.Equal([1f, 1f], State(store, 5));
+        Assert.Equal(1, store.Steps);
+    }
+
+    [Fact]
+    public void ResolveStep_ShortSlots_ThrowsNamingSizes()
     {
         var store = new StreamStateStore(4);
         store.Add(1);
         store.Add(2);
 
-        var e = Assert.Throws<ArgumentException>(() => store.Gather([1, 2], new float[7]));
+        var e = Assert.Throws<ArgumentException>(() => store.ResolveStep([1, 2], new int[1]));
 
-        Assert.Contains("need 8", e.Message);
+        Assert.Contains("2 slot entries", e.Message);
     }
 
     [Fact]
@@ -187,23 +191,17 @@ public class StreamStateStoreTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void GatherScatter_Warm_AllocatesNothing()
+    public void ResolveStep_Warm_AllocatesNothing()
     {
         var store = new StreamStateStore(16);
         long[] ids = [5, 3, 9, 1];
-        foreach (long id in ids)
-        {
-            store.Add(id);
-        }
-        var batch = new float[ids.Length * 16];
-        store.Gather(ids, batch);
-        store.Scatter(ids, batch);
+        var slots = new int[ids.Length];
+        store.ResolveStep(ids, slots, addMissing: true);
 
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 100; i++)
         {
-            store.Gather(ids, batch);
-            store.Scatter(ids, batch);
+            store.ResolveStep(ids, slots, addMissing: true);
         }
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
@@ -216,14 +214,12 @@ public class StreamStateStoreTests(ITestOutputHelper output)
         store.Add(1);
         store.Add(2);
         store.Add(3);
-        var batch = new float[2];
+        var slots = new int[2];
         for (int step = 0; step < 3; step++)
         {
-            store.Gather([1, 2], batch);
-            store.Scatter([1, 2], batch);
+            store.ResolveStep([1, 2], slots);
         }
-        store.Gather([1], batch);
-        store.Scatter([1], batch);
+        store.ResolveStep([1], slots);
         var evicted = new List<long>();
 
         // Stream 3 is idle 4 steps, stream 2 one step, stream 1 none.
@@ -254,54 +250,6 @@ public class StreamStateStoreTests(ITestOutputHelper output)
         Assert.Equal(1, count);
         Assert.Equal([2L], evicted);
         Assert.True(store.Contains(1));
-    }
-
-    [Fact]
-    public async Task Store_ConcurrentAddRemoveSnapshotWhileStepping_KeepsSteppedStatesExact()
-    {
-        var store = new StreamStateStore(2);
-        long[] stepped = [0, 1, 2, 3];
-        foreach (long id in stepped)
-        {
-            store.Add(id);
-        }
-        const int iterations = 2000;
-        using var done = new CancellationTokenSource();
-        var mirror = new StreamStateStore(2);
-        int churned = 0;
-        Task churn = Task.Run(() =>
-        {
-            long next = 100;
-            while (!done.IsCancellationRequested)
-            {
-                store.Add(next);
-                store.Reset(next);
-                store.Remove(next - 3);
-                mirror.Restore(store.Snapshot());
-                store.EvictIdle(1_000_000);
-                next++;
-                Interlocked.Increment(ref churned);
-            }
-        });
-        Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref churned) > 0, TimeSpan.FromSeconds(30)));
-        var batch = new float[stepped.Length * 2];
-        for (int i = 0; i < iterations; i++)
-        {
-            store.Gather(stepped, batch);
-            for (int k = 0; k < batch.Length; k++)
-            {
-                batch[k] += 1f;
-            }
-            Assert.Equal(stepped.Length, store.Scatter(stepped, batch));
-        }
-        done.Cancel();
-        await churn;
-        output.WriteLine($"{iterations} gather/scatter cycles ran beside {churned} add/reset/remove/snapshot/evict rounds");
-
-        foreach (long id in stepped)
-        {
-            Assert.Equal([iterations, iterations], State(store, id));
-        }
     }
 
     private static float[] State(StreamStateStore store, long id)

@@ -1,4 +1,4 @@
-using AgentRnn.Vision.Encoders;
+using AgentRnn.Tests.Vision.Encoders;
 using BenchmarkDotNet.Attributes;
 
 namespace AgentRnn.Benchmarks;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using AgentRnn.Vision.Encoders;
+using AgentRnn.Tests.Vision.Encoders;
 
 namespace AgentRnn.Benchmarks;
 

@@ -2,7 +2,6 @@ using System.Runtime.Intrinsics;
 using AgentRnn.Core;
 using AgentRnn.Core.Kernels;
 using AgentRnn.Tests.Vision.Encoders;
-using AgentRnn.Vision.Encoders;
 using Xunit.Abstractions;
 
 namespace AgentRnn.Tests.Core.Kernels;

@@ -3,8 +3,8 @@ using AgentRnn.Core.Kernels;
 namespace AgentRnn.Tests.Core.Kernels;
 
 /// <summary>
-/// Tests that change the process-wide <see cref="KernelParallelism.MaxThreads"/> run alone (after the parallel
-/// collections), so no other test's kernels see a changed limit and no other test changes it under them.
+/// Tests that count the kernel threads a call used run alone (after the parallel collections): another test's job
+/// holding the worker pool would make a call run on its caller only.
 /// </summary>
 [CollectionDefinition(nameof(KernelParallelismCollection), DisableParallelization = true)]
 public sealed class KernelParallelismCollection;
@@ -28,37 +28,38 @@ public sealed unsafe class KernelParallelismTests
 
     private static (int[] Slots, int[] Hits) RunItems(int maxThreads, int items)
     {
-        int previous = KernelParallelism.MaxThreads;
         var slots = new int[items];
         var hits = new int[items];
-        try
+        using (KernelParallelism.Limit(maxThreads))
         {
-            KernelParallelism.MaxThreads = maxThreads;
             fixed (int* s = slots, h = hits)
             {
                 var record = new Record { Slots = s, Hits = h };
                 KernelThreads.Run(&Mark, &record, items);
             }
         }
-        finally
-        {
-            KernelParallelism.MaxThreads = previous;
-        }
         return (slots, hits);
     }
 
     [Fact]
-    public void MaxThreads_DefaultsToEveryThreadAndRejectsOutOfRange()
+    public void Limit_IsPerThreadAndScoped()
     {
-        Assert.Equal(KernelParallelism.Available, KernelParallelism.MaxThreads);
         Assert.Equal(Math.Clamp(Environment.ProcessorCount, 1, 64), KernelParallelism.Available);
-        Assert.Throws<ArgumentOutOfRangeException>(() => KernelParallelism.MaxThreads = 0);
-        Assert.Throws<ArgumentOutOfRangeException>(() => KernelParallelism.MaxThreads = KernelParallelism.Available + 1);
-        Assert.Equal(KernelParallelism.Available, KernelParallelism.MaxThreads);
+        Assert.Equal(KernelParallelism.Available, KernelParallelism.Effective);
+        using (KernelParallelism.Limit(1))
+        {
+            Assert.Equal(1, KernelParallelism.Effective);
+            int other = 0;
+            var thread = new Thread(() => other = KernelParallelism.Effective);
+            thread.Start();
+            thread.Join();
+            Assert.Equal(KernelParallelism.Available, other);
+        }
+        Assert.Equal(KernelParallelism.Available, KernelParallelism.Effective);
     }
 
     [Fact]
-    public void Run_MaxThreadsOne_RunsEveryItemOnTheCallingThread()
+    public void Run_LimitOne_RunsEveryItemOnTheCallingThread()
     {
         (int[] slots, int[] hits) = RunItems(1, 64);
         Assert.All(hits, h => Assert.Equal(1, h));
@@ -90,18 +91,11 @@ public sealed unsafe class KernelParallelismTests
         var linear = new Linear(b, [], N, K);
         var all = new float[m * N];
         var one = new float[m * N];
-        int previous = KernelParallelism.MaxThreads;
         using KernelIsa.Scope scope = KernelIsa.Force(level);
-        try
+        linear.Forward(a, all, m);
+        using (KernelParallelism.Limit(1))
         {
-            KernelParallelism.MaxThreads = KernelParallelism.Available;
-            linear.Forward(a, all, m);
-            KernelParallelism.MaxThreads = 1;
             linear.Forward(a, one, m);
-        }
-        finally
-        {
-            KernelParallelism.MaxThreads = previous;
         }
         Assert.Equal(all, one);
     }

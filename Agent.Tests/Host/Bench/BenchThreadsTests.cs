@@ -5,7 +5,7 @@ using AgentRnn.Tests.Core.Kernels;
 
 namespace AgentRnn.Tests.Host.Bench;
 
-/// <summary>--threads on bench and label: what each chooses, that it is reported, and that it does not outlive the command.</summary>
+/// <summary>--threads on bench: what it chooses and that it is reported (it is the model's own setting; nothing process-wide is set).</summary>
 [Collection(nameof(KernelParallelismCollection))]
 public sealed class BenchThreadsTests
 {
@@ -27,12 +27,11 @@ public sealed class BenchThreadsTests
     }
 
     [Fact]
-    public async Task Bench_ThreadsOne_IsReportedAndRestoredAfterwards()
+    public async Task Bench_ThreadsOne_IsReported()
     {
         (int code, JsonElement report, string stderr) = await BenchAsync("--model-only", "--threads", "1");
         Assert.True(code == 0, stderr);
         Assert.Equal(1, report.GetProperty("model_threads").GetInt32());
-        Assert.Equal(KernelParallelism.Available, KernelParallelism.MaxThreads);
     }
 
     [Theory]
@@ -45,6 +44,5 @@ public sealed class BenchThreadsTests
         string line = Assert.Single(stderr.TrimEnd().Split('\n'));
         Assert.Contains($"--threads must be between 1 and {KernelParallelism.Available}", line);
         Assert.Contains(threads, line);
-        Assert.Equal(KernelParallelism.Available, KernelParallelism.MaxThreads);
     }
 }

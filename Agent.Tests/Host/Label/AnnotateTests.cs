@@ -186,14 +186,12 @@ public sealed class AnnotateTests(ITestOutputHelper output) : IDisposable
 
         public int ObservationSize => inner.ObservationSize;
 
-        public int StateSize => inner.StateSize;
-
         public int ActionCount => inner.ActionCount;
 
-        public void Step(ReadOnlySpan<byte> frames, ReadOnlySpan<int> streams, Span<float> state, ReadOnlySpan<float> episodeStarts,
+        public void Step(ReadOnlySpan<byte> frames, ReadOnlySpan<int> streams, ReadOnlySpan<float> episodeStarts,
             Span<float> probs, Span<float> values, Span<int> actions, int batch)
         {
-            inner.Step(frames, streams, state, episodeStarts, probs, values, actions, batch);
+            inner.Step(frames, streams, episodeStarts, probs, values, actions, batch);
             if (++_steps == afterSteps)
             {
                 cancel.Cancel();

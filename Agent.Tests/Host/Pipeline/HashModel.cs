@@ -5,9 +5,8 @@ namespace AgentRnn.Tests.Host.Pipeline;
 /// <summary>
 /// A tiny recurrent "model" for pipeline tests: its state is a running hash of every frame it has seen on a stream,
 /// so the result of a frame depends on that stream's whole history in order. Hash values stay below 2^24, exact in float.
-/// It also keeps each stream's hash itself, keyed by the stream index the pipeline passes, and refuses a step whose
-/// host state disagrees with it (a row given another stream's index), or whose rows repeat a stream. With
-/// <see cref="KeepsStateByStream"/> it keeps no host state at all, as a device model does.
+/// Like every batch model it keeps each stream's hash itself, keyed by the stream index the pipeline passes, and
+/// refuses a step whose rows repeat a stream.
 /// </summary>
 internal sealed class HashModel : IBatchModel
 {
@@ -24,11 +23,6 @@ internal sealed class HashModel : IBatchModel
     }
 
     public int ObservationSize { get; }
-
-    /// <summary>Keep each stream's state only by its index (StateSize 0), not in the pipeline's host buffer.</summary>
-    public bool KeepsStateByStream { get; init; }
-
-    public int StateSize => KeepsStateByStream ? 0 : 2;
 
     public int ActionCount { get; }
 
@@ -56,7 +50,7 @@ internal sealed class HashModel : IBatchModel
 
     public static int Next(int hash, int frameHash) => (int)(((long)hash * 31 + frameHash + 1) % Modulus);
 
-    public void Step(ReadOnlySpan<byte> frames, ReadOnlySpan<int> streams, Span<float> state, ReadOnlySpan<float> episodeStarts,
+    public void Step(ReadOnlySpan<byte> frames, ReadOnlySpan<int> streams, ReadOnlySpan<float> episodeStarts,
         Span<float> probs, Span<float> values, Span<int> actions, int batch)
     {
         if (Failure is not null)
@@ -83,20 +77,6 @@ internal sealed class HashModel : IBatchModel
             int previous = _byStream[stream];
             int h = Next(previous, FrameHash(frames.Slice(b * ObservationSize, ObservationSize)));
             _byStream[stream] = h;
-            if (!KeepsStateByStream)
-            {
-                Span<float> s = state.Slice(b * StateSize, StateSize);
-                if (episodeStarts[b] != 0)
-                {
-                    s.Clear();
-                }
-                if ((int)s[0] != previous)
-                {
-                    throw new InvalidOperationException($"row {b}: host state {s[0]} is not stream {stream}'s last hash {previous}");
-                }
-                s[0] = h;
-                s[1] += 1;
-            }
             int action = h % ActionCount;
             Span<float> p = probs.Slice(b * ActionCount, ActionCount);
             p.Fill(0.2f / (ActionCount - 1));

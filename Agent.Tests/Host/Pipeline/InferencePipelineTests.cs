@@ -14,17 +14,15 @@ public class InferencePipelineTests(ITestOutputHelper output)
         CancellationToken cancellation = default) =>
         await pipeline.RunAsync(sources, sink, cancellation).WaitAsync(Timeout);
 
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task RunAsync_SeveralStreams_DeliversEveryFrameInOrderWithEachStreamsOwnState(bool stateKeptByStreamIndex)
+    [Fact]
+    public async Task RunAsync_SeveralStreams_DeliversEveryFrameInOrderWithEachStreamsOwnState()
     {
-        // With host state the model also checks that each row's stream index names the stream whose state it got;
-        // without (StateSize 0, as on a device), the stream index is the only thing that keeps the streams apart.
+        // The model keeps each stream's state by the stream index the pipeline passes: the index is the only thing
+        // that keeps the streams apart.
         int[] lengths = [1, 17, 40, 3, 25];
         var sources = lengths.Select((n, s) => new SequenceSource($"s{s}", ObservationSize, seed: s, frames: n)).ToArray();
         var sink = new RecordingSink();
-        var model = new HashModel(ObservationSize) { KeepsStateByStream = stateKeptByStreamIndex };
+        var model = new HashModel(ObservationSize);
         var pipeline = new InferencePipeline(model, new PipelineOptions { SlotsPerStream = 3, SourceThreads = 2 });
 
         PipelineStats stats = await RunAsync(pipeline, sources, sink);

@@ -14,8 +14,6 @@ internal sealed class SequenceHashModel(int observationSize) : ISequenceBatchMod
 
     public int ObservationSize => _inner.ObservationSize;
 
-    public int StateSize => _inner.StateSize;
-
     public int ActionCount => _inner.ActionCount;
 
     /// <summary>Lengths of the sequences stepped, in order.</summary>
@@ -24,11 +22,11 @@ internal sealed class SequenceHashModel(int observationSize) : ISequenceBatchMod
     /// <summary>Sleeps this long in each call to stand for a slow model.</summary>
     public TimeSpan StepDelay { get; set; }
 
-    public void Step(ReadOnlySpan<byte> frames, ReadOnlySpan<int> streams, Span<float> state, ReadOnlySpan<float> episodeStarts,
+    public void Step(ReadOnlySpan<byte> frames, ReadOnlySpan<int> streams, ReadOnlySpan<float> episodeStarts,
         Span<float> probs, Span<float> values, Span<int> actions, int batch) =>
-        _inner.Step(frames, streams, state, episodeStarts, probs, values, actions, batch);
+        _inner.Step(frames, streams, episodeStarts, probs, values, actions, batch);
 
-    public void StepSequence(ReadOnlySpan<byte> frames, int stream, Span<float> state, ReadOnlySpan<float> episodeStarts,
+    public void StepSequence(ReadOnlySpan<byte> frames, int stream, ReadOnlySpan<float> episodeStarts,
         Span<float> probs, Span<float> values, Span<int> actions, int steps)
     {
         Sequences.Add(steps);
@@ -39,7 +37,7 @@ internal sealed class SequenceHashModel(int observationSize) : ISequenceBatchMod
         _stream[0] = stream;
         for (int t = 0; t < steps; t++)
         {
-            _inner.Step(frames.Slice(t * ObservationSize, ObservationSize), _stream, state, episodeStarts.Slice(t, 1),
+            _inner.Step(frames.Slice(t * ObservationSize, ObservationSize), _stream, episodeStarts.Slice(t, 1),
                 probs.Slice(t * ActionCount, ActionCount), values.Slice(t, 1), actions.Slice(t, 1), 1);
         }
     }

@@ -1,6 +1,6 @@
 using AgentRnn.Core;
 using AgentRnn.Tests.Core.Kernels;
-using AgentRnn.Vision.Encoders;
+using AgentRnn.Tests.Vision.Encoders;
 using Xunit.Abstractions;
 
 namespace AgentRnn.Tests.Vision.Encoders;

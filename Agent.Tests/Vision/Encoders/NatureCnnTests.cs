@@ -1,5 +1,5 @@
 using AgentRnn.Core;
-using AgentRnn.Vision.Encoders;
+using AgentRnn.Tests.Vision.Encoders;
 using Xunit.Abstractions;
 
 namespace AgentRnn.Tests.Vision.Encoders;

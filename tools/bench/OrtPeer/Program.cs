@@ -114,11 +114,12 @@ static int Bench(Dictionary<string, string> options)
     {
         throw new ArgumentException($"--engine is ort or ours, not '{engine}'");
     }
-    PolicyModel model = PolicyModel.CreateDefault(ModelFactory.DefaultSeed);
+    // Our kernels get the same thread cap as ONNX Runtime, on this model's own CPU device.
+    PolicyModel model = PolicyModel.CreateDefault(ModelFactory.DefaultSeed,
+        new AgentRnn.Core.Compute.Cpu.CpuDeviceOptions { Threads = Math.Min(threads, AgentRnn.Core.Kernels.KernelParallelism.Available) });
     byte[] observations = ReadyObservations(model, out int size);
     using InferenceSession session = OpenSession(options["onnx"], threads);
     using var stepper = new Stepper(session, model, streams, size);
-    AgentRnn.Core.Kernels.KernelParallelism.MaxThreads = Math.Min(threads, AgentRnn.Core.Kernels.KernelParallelism.Available);
     var ours = new OursStepper(model, streams, size);
     Action<int> step = engine == "ours" ? t => ours.Step(observations, t) : t => stepper.Step(observations, t);
     int steps = frames / streams;

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using AgentRnn.Core;
 
-namespace AgentRnn.Vision.Encoders;
+namespace AgentRnn.Host.Network;
 
 /// <summary>Fetches encoder weights by name and checks their shapes, so a wrong checkpoint fails with the tensor's name.</summary>
 internal static class EncoderWeights

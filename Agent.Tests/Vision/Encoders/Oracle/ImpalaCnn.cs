@@ -1,7 +1,8 @@
 using AgentRnn.Core;
 using AgentRnn.Core.Kernels;
+using AgentRnn.Host.Network;
 
-namespace AgentRnn.Vision.Encoders;
+namespace AgentRnn.Tests.Vision.Encoders;
 
 /// <summary>
 /// The IMPALA ResNet encoder as CleanRL's ppo_procgen builds it: three conv sequences, each a 3×3 conv (padding 1),

@@ -10,13 +10,12 @@ using Xunit.Abstractions;
 namespace AgentRnn.Tests.Host.Backend;
 
 /// <summary>
-/// <see cref="NetworkBatchModel"/> (the one <see cref="PolicyNetwork"/> with each stream's memory in its slots) driven
-/// the way InferencePipeline drives an <see cref="IBatchModel"/> (each row's stream index, no host state), on the CPU
-/// device and on ILGPU's CPU accelerator, against <see cref="PolicyBatchModel"/> with per-stream host state gathered
-/// into each batch and scattered back. Tolerance 1e-4 on probabilities and values. The model is tiny (NatureCNN on
+/// <see cref="PolicyBatchModel"/> over a network built on a given device (the one <see cref="PolicyNetwork"/>, each
+/// stream's memory in its slots) driven the way InferencePipeline drives an <see cref="IBatchModel"/> (each row's stream
+/// index, no host state), on the CPU device and on ILGPU's CPU accelerator, against the model's own CPU batch model. Tolerance 1e-4 on probabilities and values. The model is tiny (NatureCNN on
 /// 2×36×36, 32 features, LSTM 16) because the ILGPU CPU accelerator emulates GPU threads.
 /// </summary>
-public sealed class NetworkBatchModelTests(IlgpuDeviceFixture fixture, ITestOutputHelper output) : IClassFixture<IlgpuDeviceFixture>
+public sealed class DeviceBatchModelTests(IlgpuDeviceFixture fixture, ITestOutputHelper output) : IClassFixture<IlgpuDeviceFixture>
 {
     private const float Tolerance = 1e-4f;
 
@@ -26,8 +25,8 @@ public sealed class NetworkBatchModelTests(IlgpuDeviceFixture fixture, ITestOutp
     private static PolicyModel SmallModel(int seed) => PolicyModel.CreateRandom(
         ModelConfig.ForFrames(new PreprocessConfig(36, 36, true, 2, PreprocessConfig.DefaultScale), ActionSpec.Discrete(5), hiddenSize: 16) with { FeatureSize = 32 }, seed);
 
-    private static NetworkBatchModel OnDevice(PolicyModel model, ComputeDevice device, int streams) =>
-        new(model.CreateNetwork(device, streams), streams, streams, ownsNetwork: true);
+    private static PolicyBatchModel OnDevice(PolicyModel model, ComputeDevice device, int streams) =>
+        new(model.CreateNetwork(device, streams), streams, ownsNetwork: true);
 
     [Theory]
     [InlineData(ComputeBackendKind.Cpu)]
@@ -37,9 +36,8 @@ public sealed class NetworkBatchModelTests(IlgpuDeviceFixture fixture, ITestOutp
         PolicyModel model = SmallModel(seed: 11);
         using var cpu = new CpuDevice();
         ComputeDevice device = kind == ComputeBackendKind.Cpu ? cpu : fixture.Device;
-        using NetworkBatchModel accelerated = OnDevice(model, device, 3);
-        var reference = new PolicyBatchModel(model, 3);
-        Assert.Equal(0, accelerated.StateSize);
+        using PolicyBatchModel accelerated = OnDevice(model, device, 3);
+        using var reference = new PolicyBatchModel(model, 3);
         Assert.Equal(reference.ActionCount, accelerated.ActionCount);
         Assert.Equal(reference.ObservationSize, accelerated.ObservationSize);
 
@@ -49,7 +47,6 @@ public sealed class NetworkBatchModelTests(IlgpuDeviceFixture fixture, ITestOutp
         // reuse the first run's slots and must start from zeroed state (their first frame is an episode start).
         for (int run = 0; run < 2; run++)
         {
-            var hostState = new float[3 * model.StateSize];
             var stepped = new bool[3];
             foreach (int[] streams in Schedule)
             {
@@ -57,22 +54,16 @@ public sealed class NetworkBatchModelTests(IlgpuDeviceFixture fixture, ITestOutp
                 var frames = new byte[batch * model.InputSize];
                 random.NextBytes(frames);
                 var starts = new float[batch];
-                var batchState = new float[batch * model.StateSize];
                 for (int b = 0; b < batch; b++)
                 {
                     int s = streams[b];
                     starts[b] = stepped[s] ? 0f : 1f;
                     stepped[s] = true;
-                    hostState.AsSpan(s * model.StateSize, model.StateSize).CopyTo(batchState.AsSpan(b * model.StateSize));
                 }
                 (float[] probs, float[] values, int[] actions) expected = (new float[batch * 5], new float[batch], new int[batch]);
                 (float[] probs, float[] values, int[] actions) actual = (new float[batch * 5], new float[batch], new int[batch]);
-                reference.Step(frames, streams, batchState, starts, expected.probs, expected.values, expected.actions, batch);
-                accelerated.Step(frames, streams, Span<float>.Empty, starts, actual.probs, actual.values, actual.actions, batch);
-                for (int b = 0; b < batch; b++)
-                {
-                    batchState.AsSpan(b * model.StateSize, model.StateSize).CopyTo(hostState.AsSpan(streams[b] * model.StateSize));
-                }
+                reference.Step(frames, streams, starts, expected.probs, expected.values, expected.actions, batch);
+                accelerated.Step(frames, streams, starts, actual.probs, actual.values, actual.actions, batch);
                 worst = Math.Max(worst, MaxError(expected.probs, actual.probs));
                 worst = Math.Max(worst, MaxError(expected.values, actual.values));
                 Assert.Equal(expected.actions, actual.actions);
@@ -90,15 +81,15 @@ public sealed class NetworkBatchModelTests(IlgpuDeviceFixture fixture, ITestOutp
     {
         using var cpu = new CpuDevice();
         PolicyModel model = SmallModel(seed: 13);
-        using NetworkBatchModel accelerated = OnDevice(model, kind == ComputeBackendKind.Cpu ? cpu : fixture.Device, 3);
+        using PolicyBatchModel accelerated = OnDevice(model, kind == ComputeBackendKind.Cpu ? cpu : fixture.Device, 3);
         var frames = new byte[3 * model.InputSize];
         int[] streams = [2, 0, 1];
         var starts = new float[3];
         var probs = new float[3 * 5];
         var values = new float[3];
         var actions = new int[3];
-        accelerated.Step(frames, streams, default, [1f, 1f, 1f], probs, values, actions, 3);
-        accelerated.Step(frames, streams, default, starts, probs, values, actions, 3);
+        accelerated.Step(frames, streams, [1f, 1f, 1f], probs, values, actions, 3);
+        accelerated.Step(frames, streams, starts, probs, values, actions, 3);
         // Three windows of 10 steps: an allocation made per step shows in every window, while a one-time lazy
         // initialisation in the runtime (seen once in a full-suite run under load) shows in at most one.
         var windows = new long[3];
@@ -107,7 +98,7 @@ public sealed class NetworkBatchModelTests(IlgpuDeviceFixture fixture, ITestOutp
             long before = GC.GetAllocatedBytesForCurrentThread();
             for (int i = 0; i < 10; i++)
             {
-                accelerated.Step(frames, streams, default, starts, probs, values, actions, 3);
+                accelerated.Step(frames, streams, starts, probs, values, actions, 3);
             }
             windows[w] = GC.GetAllocatedBytesForCurrentThread() - before;
         }
@@ -116,20 +107,21 @@ public sealed class NetworkBatchModelTests(IlgpuDeviceFixture fixture, ITestOutp
     }
 
     [Fact]
-    public void Step_StreamPastCapacityOrRepeated_IsRefused()
+    public void Step_RepeatedOrMissingStream_IsRefused()
     {
         using var cpu = new CpuDevice();
         PolicyModel model = SmallModel(seed: 12);
-        using NetworkBatchModel accelerated = OnDevice(model, cpu, 2);
+        using PolicyBatchModel accelerated = OnDevice(model, cpu, 2);
         var frames = new byte[2 * model.InputSize];
         var probs = new float[2 * 5];
         var values = new float[2];
         var actions = new int[2];
-        var past = Assert.Throws<ArgumentException>(() => accelerated.Step(frames, [2], default, [1f], probs, values, actions, 1));
-        Assert.Contains("stream 2 is outside 0..1", past.Message);
-        var twice = Assert.Throws<ArgumentException>(() => accelerated.Step(frames, [1, 1], default, [1f, 1f], probs, values, actions, 2));
-        Assert.Contains("slot 1 appears twice", twice.Message);
-        var missing = Assert.Throws<ArgumentException>(() => accelerated.Step(frames, [0], default, [1f, 1f], probs, values, actions, 2));
+        // Stream ids are the store's to book: a new id gets a slot of its own rather than an error.
+        accelerated.Step(frames, [2], [1f], probs, values, actions, 1);
+        Assert.Equal(1, accelerated.Streams.Store.Count);
+        var twice = Assert.Throws<ArgumentException>(() => accelerated.Step(frames, [1, 1], [1f, 1f], probs, values, actions, 2));
+        Assert.Contains("stream 1 is listed twice in one batch", twice.Message);
+        var missing = Assert.Throws<ArgumentException>(() => accelerated.Step(frames, [0], [1f, 1f], probs, values, actions, 2));
         output.WriteLine(missing.Message);
         Assert.Contains("rows with a stream each", missing.Message);
     }
@@ -142,12 +134,12 @@ public sealed class NetworkBatchModelTests(IlgpuDeviceFixture fixture, ITestOutp
             ModelConfig.ForFrames(new PreprocessConfig(36, 36, true, 1, PreprocessConfig.DefaultScale), ActionSpec.Box(2), hiddenSize: 8), seed: 1);
         using (PolicyNetwork network = box.CreateNetwork(cpu, 1))
         {
-            Assert.Contains("need a Discrete one", Assert.Throws<AgentException>(() => new NetworkBatchModel(network, 1, 1, ownsNetwork: false)).Message);
+            Assert.Contains("need a Discrete one", Assert.Throws<AgentException>(() => new PolicyBatchModel(network, 1, ownsNetwork: false)).Message);
         }
         PolicyModel vectors = PolicyModel.CreateRandom(ModelConfig.ForVectors(4, ActionSpec.Discrete(2), hiddenSize: 8), seed: 1);
         using (PolicyNetwork network = vectors.CreateNetwork(cpu, 1))
         {
-            Assert.Contains("vector observations", Assert.Throws<AgentException>(() => new NetworkBatchModel(network, 1, 1, ownsNetwork: false)).Message);
+            Assert.Contains("vector observations", Assert.Throws<AgentException>(() => new PolicyBatchModel(network, 1, ownsNetwork: false)).Message);
         }
     }
 

@@ -1,7 +1,8 @@
 using AgentRnn.Core;
 using AgentRnn.Core.Kernels;
+using AgentRnn.Host.Network;
 
-namespace AgentRnn.Vision.Encoders;
+namespace AgentRnn.Tests.Vision.Encoders;
 
 /// <summary>
 /// The DQN "Nature" CNN as CleanRL and SB3 build it: conv 32×8×8 stride 4, conv 64×4×4 stride 2,

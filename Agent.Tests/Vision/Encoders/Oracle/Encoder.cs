@@ -1,7 +1,10 @@
-namespace AgentRnn.Vision.Encoders;
+namespace AgentRnn.Tests.Vision.Encoders;
 
 /// <summary>
-/// A CNN that turns a batch of channel-first frames into feature vectors.
+/// Test oracle: a CNN written directly on the CPU kernels (Conv2d, Linear, MaxPool2d) that turns a batch of
+/// channel-first frames into feature vectors, checked against PyTorch (NatureCnnTests, ImpalaCnnTests) and used to
+/// check the kernels at every vector width (IsaKernelTests). The product's encoders are
+/// Agent.Host/Network/NetworkEncoder, over a compute device; these were their duplicate in Agent.Vision.
 /// Thread-safety: instances may hold scratch memory; one thread runs a given instance at a time.
 /// </summary>
 public abstract class Encoder
