@@ -37,7 +37,7 @@ for n in "${streams[@]}"; do
 done
 # LSTM whole-sequence throughput (steps x streams / s): the model's core on the device, and nn.LSTM on the same shape.
 seq=256; seq_streams=64
-[ "$backend" = "ilgpu-cpu" ] && seq=8 && seq_streams=4
+[ "$backend" = "ilgpu-cpu" ] && seq=2 && seq_streams=2
 line=$($agent bench --backend "$backend" --sequence "$seq" --streams "$seq_streams" --json 2>/tmp/agent_bench_err | tail -n 1)
 if [ -z "$line" ]; then
   echo "{\"impl\": \"agentrnn\", \"backend\": \"$backend\", \"sequence\": $seq, \"streams\": $seq_streams, \"error\": \"$(tr -d '"\n' < /tmp/agent_bench_err | cut -c1-300)\"}" >> "$results"

@@ -121,6 +121,29 @@ public sealed class DeviceParityTests(IlgpuDeviceFixture fixture, ITestOutputHel
         Assert.True(root.GetProperty("stages").GetProperty("model").GetProperty("fps").GetDouble() > 0);
     }
 
+    [Theory]
+    [InlineData("cpu")]
+    [InlineData("ilgpu-cpu")]
+    public async Task Bench_Sequence_ReportsTheCoresThroughputOnTheDevice(string backend)
+    {
+        string model = Save(Tiny(CellKind.Lstm), "sequence");
+        var (code, stdout, stderr) = await AgentAsync("bench", "--model", model, "--backend", backend, "--sequence", "4", "--streams", "3", "--json");
+        Assert.True(code == 0, stderr);
+        string[] lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        output.WriteLine(string.Join("\n", lines));
+        Assert.StartsWith("sequence: LSTM 32→16 on ", lines[0]);
+        using JsonDocument json = JsonDocument.Parse(lines[^1]);
+        JsonElement root = json.RootElement;
+        Assert.Equal(4, root.GetProperty("sequence").GetInt32());
+        Assert.Equal(3, root.GetProperty("streams").GetInt32());
+        Assert.Equal(backend == "cpu" ? "cpu" : fixture.Device.Name, root.GetProperty("device").GetString());
+        Assert.True(root.GetProperty("steps_per_s").GetDouble() > 0);
+
+        var (badCode, _, badError) = await AgentAsync("bench", "--backend", backend, "--sequence", "-2");
+        Assert.Equal(1, badCode);
+        Assert.Equal("error: --sequence must be a positive number of frames, not -2", badError.Trim());
+    }
+
     [Fact]
     public async Task Run_IlgpuCpuAgainstCSharpEnvServer_PlaysTheSameEpisodesAsCpu()
     {
