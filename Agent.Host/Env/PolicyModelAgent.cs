@@ -83,7 +83,7 @@ public sealed class PolicyModelAgent : IAgentPolicy, IDisposable
         _starts = new float[n];
         _outputs = model.CreateOutputs(n);
         // The network holds every env's memory, on the given device or on a CPU device of its own.
-        _network = model.CreateNetwork(device ?? new CpuDevice(), n, ownsDevice: device is null);
+        _network = model.CreateNetwork(device ?? new CpuDevice(model.CpuOptions), n, ownsDevice: device is null);
         _network.EnsureCapacity(n);
         _slots = [.. Enumerable.Range(0, n)];
     }
