@@ -30,7 +30,11 @@ public sealed partial class StreamStateStore
     private int _call;
     private long _steps;
 
-    /// <summary>A store over <paramref name="slots"/>, which it books from now on (slot numbers 0, 1, ... in use order).</summary>
+    /// <summary>
+    /// A store over <paramref name="slots"/>, which it books from now on (slot numbers 0, 1, ... in use order). Slots the
+    /// model already has (<see cref="IStateSlots.SlotCount"/>) are taken as the store's first capacity, so streams up to
+    /// that count are added without growing anything.
+    /// </summary>
     /// <param name="slots">The model's state slots (PolicyNetwork, or <see cref="HostStateSlots"/>).</param>
     /// <param name="timeProvider">Clock for time-based eviction; <see cref="TimeProvider.System"/> when null.</param>
     public StreamStateStore(IStateSlots slots, TimeProvider? timeProvider = null)
@@ -40,6 +44,7 @@ public sealed partial class StreamStateStore
         Slots = slots;
         StateSize = slots.StateSize;
         _time = timeProvider ?? TimeProvider.System;
+        Grow(slots.SlotCount);
     }
 
     /// <summary>A store over slots of its own in host memory (<see cref="HostStateSlots"/>), for states of <paramref name="stateSize"/> floats.</summary>

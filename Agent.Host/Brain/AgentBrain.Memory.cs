@@ -24,7 +24,7 @@ public sealed partial class AgentBrain
     {
         ThrowIfDisposed();
         int[] ids = agentIds.IsEmpty ? AgentIds() : agentIds.ToArray();
-        var agents = new AgentSlot[ids.Length];
+        var agents = new AgentEntry[ids.Length];
         long total = HeaderBytes;
         for (int i = 0; i < ids.Length; i++)
         {
@@ -45,12 +45,12 @@ public sealed partial class AgentBrain
         BinaryPrimitives.WriteInt32LittleEndian(s[at..], _stateSize);
         BinaryPrimitives.WriteInt32LittleEndian(s[(at + 4)..], ids.Length);
         at += 8;
-        foreach (AgentSlot agent in agents)
+        foreach (AgentEntry agent in agents)
         {
             BinaryPrimitives.WriteInt32LittleEndian(s[at..], agent.Id);
             BinaryPrimitives.WriteInt64LittleEndian(s[(at + 4)..], agent.Steps);
             at += 12;
-            _network.ReadSlot(agent.Slot, state);
+            _streams.Store.CopyState(agent.Id, state);
             MemoryMarshal.AsBytes(state.AsSpan()).CopyTo(s[at..]);
             at += 4 * _stateSize;
             FramePreprocessor? pre = agent.Preprocessor;
@@ -175,9 +175,9 @@ public sealed partial class AgentBrain
         {
             var e = entries[i];
             Remove(e.Id);
-            AgentSlot agent = GetOrAdd(e.Id);
+            AgentEntry agent = GetOrAdd(e.Id); // added to the store with a zeroed slot, then overwritten
             MemoryMarshal.Cast<byte, float>(bytes.Slice(e.State, 4 * stateSize)).CopyTo(slotState);
-            _network.WriteSlot(agent.Slot, slotState);
+            _streams.Store.SetState(e.Id, slotState);
             agent.Preprocessor = restored[i];
             agent.Steps = e.Steps;
         }

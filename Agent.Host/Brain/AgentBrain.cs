@@ -2,6 +2,7 @@ using AgentRnn.Core;
 using AgentRnn.Core.Compute.Cpu;
 using AgentRnn.Host.Network;
 using AgentRnn.Host.Models;
+using AgentRnn.Memory;
 using AgentRnn.Vision;
 
 namespace AgentRnn;
@@ -21,6 +22,10 @@ namespace AgentRnn;
 /// <para>Frame skip: a model trained with frame skip k (Atari: 4) forms a new observation on every k-th frame an agent
 /// observes; <see cref="Step"/> steps only the agents with a new observation, and <see cref="ActionOf"/> keeps
 /// returning an agent's last action in between (action repeat, as in training).</para>
+/// <para>Memory: every agent's recurrent state lives in a slot of the model's network, on its device, booked by agent
+/// id in the network's <see cref="StreamStateStore"/> (through <see cref="PolicyStreams"/>, as the pipeline and the env
+/// runner do); the brain adds only what the store does not hold: each agent's frame stack, max-pool buffer and latest
+/// decision.</para>
 /// <para>Thread-safety: an AgentBrain is used by one thread at a time (every member, including the getters); it holds
 /// scratch memory and per-agent buffers that a step reuses. Different brains may run on different threads. For a loop
 /// that must not block, or calls from many threads, use <see cref="AsyncAgentBrain"/>, which is thread-safe.</para>
@@ -34,20 +39,18 @@ public sealed partial class AgentBrain : IDisposable
     public const int MaxAgents = 1 << 20;
 
     private readonly PolicyModel _model;
-    private readonly PolicyNetwork _network;   // owns every agent's recurrent state, one slot per agent
+    private readonly PolicyStreams _streams;   // the network, whose slots hold every agent's recurrent state, and the store booking them by agent id
     private readonly PreprocessOptions? _preprocess;
     private readonly ActionSampler? _sampler;
-    private readonly Dictionary<int, AgentSlot> _agents = [];
-    private readonly Stack<int> _freeSlots = new();
+    private readonly Dictionary<int, AgentEntry> _agents = [];
     private readonly byte[] _fingerprint;
     private readonly int _stateSize;
     private readonly int _inputSize;
-    private AgentSlot[] _pending = [];   // agents with a new observation since the last Step
+    private AgentEntry[] _pending = [];   // agents with a new observation since the last Step
     private int _pendingCount;
-    private int _slotCount;
     private byte[] _frames = [];         // (capacity, InputSize) uint8
     private float[] _vectors = [];       // (capacity, InputSize) float, vector models
-    private int[] _slotIds = [];         // (capacity) slot of each batch row
+    private long[] _streamIds = [];      // (capacity) agent id of each batch row, as a stream id
     private PolicyOutputs _outputs;
     private int _capacity;
     private bool _disposed;
@@ -56,9 +59,10 @@ public sealed partial class AgentBrain : IDisposable
     {
         options.Validate();
         _model = model;
-        _network = options.Device is { } device
+        PolicyNetwork network = options.Device is { } device
             ? model.CreateNetwork(device, options.InitialAgents)
             : model.CreateNetwork(new CpuDevice(new CpuDeviceOptions { Threads = options.Threads }), options.InitialAgents, ownsDevice: true);
+        _streams = new PolicyStreams(network, ownsNetwork: true);
         _preprocess = model.Config.Preprocess?.ToVisionOptions();
         _sampler = options.Greedy ? null : new ActionSampler(options.Seed);
         _stateSize = model.StateSize;
@@ -66,8 +70,9 @@ public sealed partial class AgentBrain : IDisposable
         Options = options;
         _fingerprint = ModelFingerprint.Hash(model);
         Model = new BrainModelInfo(model.Config, Convert.ToHexString(_fingerprint).ToLowerInvariant(), model.ParameterCount);
-        _outputs = _network.CreateOutputs(1);
-        Grow(options.InitialAgents);
+        _outputs = network.CreateOutputs(1);
+        _pending = new AgentEntry[options.InitialAgents];
+        EnsureBatch(options.InitialAgents);
     }
 
     /// <summary>What the model takes and returns, and its fingerprint.</summary>
@@ -125,7 +130,7 @@ public sealed partial class AgentBrain : IDisposable
         {
             throw new InvalidOperationException("this model takes vector observations; call Observe(agentId, ReadOnlySpan<float>)");
         }
-        AgentSlot agent = GetOrAdd(agentId);
+        AgentEntry agent = GetOrAdd(agentId);
         FramePreprocessor? pre = agent.Preprocessor;
         if (pre is null || pre.SourceWidth != frame.Width || pre.SourceHeight != frame.Height || pre.SourceFormat != frame.Format)
         {
@@ -154,7 +159,7 @@ public sealed partial class AgentBrain : IDisposable
         {
             throw new ArgumentException($"agent {agentId}: the observation has {observation.Length} floats; the model takes {_inputSize}", nameof(observation));
         }
-        AgentSlot agent = GetOrAdd(agentId);
+        AgentEntry agent = GetOrAdd(agentId);
         observation.CopyTo(agent.Vector);
         MarkPending(agent);
     }
@@ -166,8 +171,8 @@ public sealed partial class AgentBrain : IDisposable
     public void StartEpisode(int agentId)
     {
         ThrowIfDisposed();
-        AgentSlot agent = GetOrAdd(agentId);
-        _network.ResetSlot(agent.Slot);
+        AgentEntry agent = GetOrAdd(agentId);
+        _streams.Store.Reset(agentId);
         agent.Preprocessor?.Reset();
         agent.Vector.AsSpan().Clear();
     }
@@ -187,7 +192,7 @@ public sealed partial class AgentBrain : IDisposable
         EnsureBatch(batch);
         for (int b = 0; b < batch; b++)
         {
-            AgentSlot agent = _pending[b];
+            AgentEntry agent = _pending[b];
             if (agent.Preprocessor is { } pre)
             {
                 pre.Observation.CopyTo(_frames.AsSpan(b * _inputSize, _inputSize));
@@ -196,23 +201,23 @@ public sealed partial class AgentBrain : IDisposable
             {
                 agent.Vector.CopyTo(_vectors.AsSpan(b * _inputSize, _inputSize));
             }
-            _slotIds[b] = agent.Slot;
+            _streamIds[b] = agent.Id;
         }
         if (_preprocess is not null)
         {
-            _network.Step(_frames.AsSpan(0, batch * _inputSize), _slotIds.AsSpan(0, batch), default, _outputs, batch);
+            _streams.Step(_frames.AsSpan(0, batch * _inputSize), _streamIds.AsSpan(0, batch), default, _outputs, batch);
         }
         else
         {
-            _network.Step(_vectors.AsSpan(0, batch * _inputSize), _slotIds.AsSpan(0, batch), default, _outputs, batch);
+            _streams.Step(_vectors.AsSpan(0, batch * _inputSize), _streamIds.AsSpan(0, batch), default, _outputs, batch);
         }
         _sampler?.Sample(_outputs, batch);
-        ActionSpec action = _network.Action;
+        ActionSpec action = _model.Action;
         int width = action.Width;
         int dims = action.Kind == ActionKind.Box ? 0 : action.ActionDimensions;
         for (int b = 0; b < batch; b++)
         {
-            AgentSlot agent = _pending[b];
+            AgentEntry agent = _pending[b];
             _outputs.Probabilities.AsSpan(b * width, width).CopyTo(agent.Probabilities);
             if (dims > 0)
             {
@@ -233,14 +238,14 @@ public sealed partial class AgentBrain : IDisposable
     /// <summary>The action of <paramref name="agentId"/>'s latest step (0 before its first). Throws for an unknown agent.</summary>
     public int ActionOf(int agentId)
     {
-        AgentSlot agent = Require(agentId);
+        AgentEntry agent = Require(agentId);
         return agent.Actions.Length > 0 ? agent.Actions[0] : 0;
     }
 
     /// <summary>The whole decision of <paramref name="agentId"/>'s latest step: action(s), value and probabilities, without allocating.</summary>
     public AgentDecision DecisionOf(int agentId)
     {
-        AgentSlot agent = Require(agentId);
+        AgentEntry agent = Require(agentId);
         return agent.Decision();
     }
 
@@ -264,7 +269,7 @@ public sealed partial class AgentBrain : IDisposable
     public bool Remove(int agentId)
     {
         ThrowIfDisposed();
-        if (!_agents.Remove(agentId, out AgentSlot? agent))
+        if (!_agents.Remove(agentId, out AgentEntry? agent))
         {
             return false;
         }
@@ -275,8 +280,7 @@ public sealed partial class AgentBrain : IDisposable
             _pending[--_pendingCount] = null!;
         }
         agent.Preprocessor?.Dispose();
-        _network.ResetSlot(agent.Slot);
-        _freeSlots.Push(agent.Slot);
+        _streams.Store.Remove(agentId);
         return true;
     }
 
@@ -291,17 +295,17 @@ public sealed partial class AgentBrain : IDisposable
             return;
         }
         _disposed = true;
-        foreach (AgentSlot agent in _agents.Values)
+        foreach (AgentEntry agent in _agents.Values)
         {
             agent.Preprocessor?.Dispose();
         }
         _agents.Clear();
-        _network.Dispose();
+        _streams.Dispose();
     }
 
-    private AgentSlot GetOrAdd(int agentId)
+    private AgentEntry GetOrAdd(int agentId)
     {
-        if (_agents.TryGetValue(agentId, out AgentSlot? agent))
+        if (_agents.TryGetValue(agentId, out AgentEntry? agent))
         {
             return agent;
         }
@@ -309,26 +313,14 @@ public sealed partial class AgentBrain : IDisposable
         {
             throw new InvalidOperationException($"the brain holds {MaxAgents} agents, its limit; Remove agents that left the game");
         }
-        int slot;
-        if (_freeSlots.Count > 0)
-        {
-            slot = _freeSlots.Pop();
-        }
-        else
-        {
-            slot = _slotCount++;
-            if (_slotCount > _network.SlotCount)
-            {
-                Grow(Math.Max(_slotCount, 2 * _network.SlotCount));
-            }
-        }
+        _streams.Store.Add(agentId); // a zeroed slot on the network's device
         ActionSpec action = _model.Action;
-        agent = new AgentSlot(agentId, slot, action.Width, action.Kind == ActionKind.Box ? 0 : action.ActionDimensions, _preprocess is null ? _inputSize : 0);
+        agent = new AgentEntry(agentId, action.Width, action.Kind == ActionKind.Box ? 0 : action.ActionDimensions, _preprocess is null ? _inputSize : 0);
         _agents.Add(agentId, agent);
         return agent;
     }
 
-    private void MarkPending(AgentSlot agent)
+    private void MarkPending(AgentEntry agent)
     {
         if (agent.Pending)
         {
@@ -340,16 +332,6 @@ public sealed partial class AgentBrain : IDisposable
         }
         _pending[_pendingCount++] = agent;
         agent.Pending = true;
-    }
-
-    private void Grow(int slots)
-    {
-        _network.EnsureSlots(slots);
-        if (_pending.Length < slots)
-        {
-            Array.Resize(ref _pending, slots);
-        }
-        EnsureBatch(Math.Min(slots, Options.InitialAgents));
     }
 
     private void EnsureBatch(int batch)
@@ -367,29 +349,28 @@ public sealed partial class AgentBrain : IDisposable
         {
             _vectors = new float[checked(capacity * _inputSize)];
         }
-        _slotIds = new int[capacity];
-        _outputs = _network.CreateOutputs(capacity);
-        _network.EnsureCapacity(capacity);
+        _streamIds = new long[capacity];
+        _outputs = _streams.CreateOutputs(capacity);
+        _streams.Network.EnsureCapacity(capacity);
         _capacity = capacity;
     }
 
-    private AgentSlot Require(int agentId)
+    private AgentEntry Require(int agentId)
     {
         ThrowIfDisposed();
-        return _agents.TryGetValue(agentId, out AgentSlot? agent)
+        return _agents.TryGetValue(agentId, out AgentEntry? agent)
             ? agent
             : throw new ArgumentException($"agent {agentId} is not known to this brain; Observe it first", nameof(agentId));
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
 
-    /// <summary>One agent: its memory slot, frame preprocessor and latest decision.</summary>
-    private sealed class AgentSlot
+    /// <summary>One agent: its frame preprocessor and latest decision (its recurrent state is in the store's slot for <see cref="Id"/>).</summary>
+    private sealed class AgentEntry
     {
-        public AgentSlot(int id, int slot, int width, int dims, int vector)
+        public AgentEntry(int id, int width, int dims, int vector)
         {
             Id = id;
-            Slot = slot;
             Probabilities = new float[width];
             Actions = new int[dims];
             Continuous = new float[dims == 0 ? width : 0];
@@ -397,8 +378,6 @@ public sealed partial class AgentBrain : IDisposable
         }
 
         public int Id { get; }
-
-        public int Slot { get; }
 
         public FramePreprocessor? Preprocessor { get; set; }
 

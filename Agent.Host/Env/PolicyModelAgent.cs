@@ -16,12 +16,14 @@ namespace AgentRnn.Host.Env;
 /// the model's greedy actions (deterministic) or samples, mapped back to the env's space (Discrete start, MultiDiscrete
 /// starts, Box bounds clip).
 /// </summary>
-/// <remarks>Thread-safety: one thread acts at a time. <see cref="Act"/> allocates nothing once built.</remarks>
+/// <remarks>Memory: env i is stream i of a <see cref="PolicyStreams"/>: its recurrent state lives in the slot the
+/// network's <see cref="AgentRnn.Memory.StreamStateStore"/> books for it (<see cref="Streams"/>), as on every other path.
+/// Thread-safety: one thread acts at a time. <see cref="Act"/> allocates nothing once built.</remarks>
 public sealed class PolicyModelAgent : IAgentPolicy, IDisposable
 {
     private readonly PolicyModel _model;
-    private readonly PolicyNetwork _network; // owns env i's memory in slot i, on its device
-    private readonly int[] _slots = [];     // (N) env i's slot: i
+    private readonly PolicyStreams _streams; // the network (every env's memory, on its device) and the store booking env i as stream i
+    private readonly long[] _ids = [];      // (N) env i's stream id: i
     private readonly EnvSpec _spec;
     private readonly ActionSampler? _sampler;
     private readonly FramePreprocessor[] _preprocessors = [];
@@ -82,11 +84,21 @@ public sealed class PolicyModelAgent : IAgentPolicy, IDisposable
         }
         _starts = new float[n];
         _outputs = model.CreateOutputs(n);
-        // The network holds every env's memory, on the given device or on a CPU device of its own.
-        _network = model.CreateNetwork(device ?? new CpuDevice(model.CpuOptions), n, ownsDevice: device is null);
-        _network.EnsureCapacity(n);
-        _slots = [.. Enumerable.Range(0, n)];
+        // The network holds every env's memory, on the given device or on a CPU device of its own; its store books
+        // env i as stream i, added now so that Act allocates nothing.
+        PolicyNetwork network = model.CreateNetwork(device ?? new CpuDevice(model.CpuOptions), n, ownsDevice: device is null);
+        _streams = new PolicyStreams(network, ownsNetwork: true);
+        network.EnsureCapacity(n);
+        _ids = new long[n];
+        for (int i = 0; i < n; i++)
+        {
+            _ids[i] = i;
+            _streams.Store.Add(i);
+        }
     }
+
+    /// <summary>The network and the store of the envs' streams (stream i is env i).</summary>
+    public PolicyStreams Streams => _streams;
 
     /// <summary>
     /// A fresh model for the env's spaces with random weights from <paramref name="seed"/>: images → Atari
@@ -143,7 +155,7 @@ public sealed class PolicyModelAgent : IAgentPolicy, IDisposable
                 _preprocessors[i].Push(raw);
                 _preprocessors[i].Observation.CopyTo(_frames.AsSpan(i * size, size));
             }
-            _network.Step(_frames.AsSpan(0, n * size), _slots.AsSpan(0, n), _starts.AsSpan(0, n), _outputs, n);
+            _streams.Step(_frames.AsSpan(0, n * size), _ids.AsSpan(0, n), _starts.AsSpan(0, n), _outputs, n);
         }
         else
         {
@@ -155,7 +167,7 @@ public sealed class PolicyModelAgent : IAgentPolicy, IDisposable
                     _vectors[i * size + k] = obs.GetFloat(i, k);
                 }
             }
-            _network.Step(_vectors.AsSpan(0, n * size), _slots.AsSpan(0, n), _starts.AsSpan(0, n), _outputs, n);
+            _streams.Step(_vectors.AsSpan(0, n * size), _ids.AsSpan(0, n), _starts.AsSpan(0, n), _outputs, n);
         }
         _sampler?.Sample(_outputs, n);
         WriteActions(actions.Single, n);
@@ -213,13 +225,13 @@ public sealed class PolicyModelAgent : IAgentPolicy, IDisposable
         return s[0] is 1 or 3 or 4 ? (s[1], s[2], s[0], true) : null;
     }
 
-    /// <summary>Disposes the preprocessors.</summary>
+    /// <summary>Disposes the preprocessors and the network (with its CPU device when it made one).</summary>
     public void Dispose()
     {
         foreach (FramePreprocessor p in _preprocessors)
         {
             p.Dispose();
         }
-        _network?.Dispose();
+        _streams?.Dispose();
     }
 }

@@ -206,25 +206,6 @@ public sealed partial class PolicyModel
         Store(state, 1);
     }
 
-    /// <summary>Zeroes the state of the streams whose episode starts: state[b] ← state[b]·(1 − episodeStarts[b]).</summary>
-    public void ResetStates(Span<float> state, ReadOnlySpan<float> episodeStarts, int batch)
-    {
-        int size = StateSize;
-        if (batch < 0 || episodeStarts.Length < batch || state.Length < (long)batch * size)
-        {
-            throw new ArgumentException($"reset at batch {batch}: episodeStarts has {episodeStarts.Length} floats, state {state.Length} (needs {(long)batch * size})");
-        }
-        for (int b = 0; b < batch; b++)
-        {
-            float start = episodeStarts[b];
-            if (start != 0f)
-            {
-                Span<float> row = state.Slice(b * size, size);
-                System.Numerics.Tensors.TensorPrimitives.Multiply(row, 1f - start, row);
-            }
-        }
-    }
-
     // The caller's state rows into slots 0..batch−1, and back after the step.
     private void Load(ReadOnlySpan<float> state, int batch)
     {

@@ -183,4 +183,35 @@ public sealed class RunCommandTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(first, actions.Single.Row<float>(0).ToArray());
         Assert.NotEqual(first, actions.Single.Row<float>(1).ToArray());
     }
+
+    [Fact]
+    public void Policy_EnvMemoryLivesInTheStreamStore()
+    {
+        // Env i is stream i of the runner's PolicyStreams: resetting stream 1 through the store is env 1's episode start.
+        var spec = new EnvSpec(new Box(-10, 10, [4]), new Box(-100, 100, [2]), 2);
+        using var policy = new PolicyModelAgent(PolicyModelAgent.CreateModel(spec, seed: 6), spec, deterministic: true, seed: 6);
+        Assert.Equal([0L, 1L], policy.Streams.Store.Ids().Order().ToArray());
+        var obs = new SpaceBatch(spec.ObservationSpace, 2);
+        var actions = new SpaceBatch(spec.ActionSpace, 2);
+        float[] x = [0.5f, -0.25f, 1, 2];
+        float[] y = [-1, 0.75f, 0, 3];
+        void Fill(float[] row)
+        {
+            row.CopyTo(obs.Single.Row<float>(0));
+            row.CopyTo(obs.Single.Row<float>(1));
+        }
+
+        Fill(x);
+        policy.Act(obs, [true, true], actions);
+        float[] first = actions.Single.Row<float>(0).ToArray();
+        Fill(y);
+        policy.Act(obs, [false, false], actions);
+        Assert.True(policy.Streams.Store.Reset(1));
+        Fill(x);
+        policy.Act(obs, [false, false], actions);
+
+        Assert.Equal(2, policy.Streams.Store.Count);
+        Assert.Equal(first, actions.Single.Row<float>(1).ToArray());
+        Assert.NotEqual(first, actions.Single.Row<float>(0).ToArray());
+    }
 }

@@ -252,6 +252,23 @@ public class StreamStateStoreTests(ITestOutputHelper output)
         Assert.True(store.Contains(1));
     }
 
+    [Fact]
+    public void Store_AdoptsSlotsTheModelAlreadyHas()
+    {
+        var slots = new HostStateSlots(2);
+        slots.EnsureSlots(5);
+        var store = new StreamStateStore(slots);
+        for (long id = 0; id < 5; id++)
+        {
+            Assert.True(store.Add(100 + id));
+            Assert.True(store.TryGetSlot(100 + id, out int slot));
+            Assert.Equal((int)id, slot);
+        }
+        Assert.Equal(5, slots.SlotCount);
+        Assert.True(store.Add(200));
+        Assert.True(slots.SlotCount > 5);
+    }
+
     private static float[] State(StreamStateStore store, long id)
     {
         var state = new float[store.StateSize];
