@@ -1,4 +1,5 @@
 using AgentRnn.Host.Bench;
+using AgentRnn.Host.Pipeline;
 using AgentRnn.Vision;
 
 namespace AgentRnn.Tests.Host.Bench;
