@@ -168,9 +168,9 @@ internal static class Limits
 {
     /// <summary>
     /// Streams batched in one pipeline (bench --streams, label's videos). Each costs its frame stack, memory state and
-    /// pipeline slots (about 100 KB for NatureCNN at 84x84), so 4096 is about 400 MB and well past where batching helps.
+    /// pipeline slots (about 100 KB for NatureCNN at 84x84), so 8192 is about 800 MB; the GPU run (tools/bench/gpu_bench.sh) batches that many.
     /// </summary>
-    public const int MaxStreams = 4096;
+    public const int MaxStreams = 8192;
 
     /// <summary>Frames one bench run may ask for (--frames): a trillion, days of decoding at any speed reached here.</summary>
     public const long MaxFrames = 1_000_000_000_000;

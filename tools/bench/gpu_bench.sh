@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The GPU run, in one script (GPU time is scarce: run it once). From the folder gpu_publish.sh made:
 #   ./gpu_bench.sh [BACKEND] [STREAMS...]        default: cuda 1 64 1024 8192
+# The first run unpacks agent.tar.xz next to itself (tar -xJ, or Python's tarfile where xz is not installed).
 # For each stream count: `agent bench --backend BACKEND --model-only` (the default model, NatureCNN 4x84x84 ->
 # LSTM 512->256 -> 6 actions + value, random weights) and the same model and batch in PyTorch eager (torch_peer.py,
 # CUDA when BACKEND is cuda, else CPU), then the LSTM's whole-sequence throughput (`agent bench --sequence` and
@@ -10,6 +11,13 @@
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 agent="$here/agent/agent"
+if [ ! -x "$agent" ] && [ -f "$here/agent.tar.xz" ]; then
+  if command -v xz >/dev/null; then
+    tar -C "$here" -xJf "$here/agent.tar.xz"
+  else
+    python3 -c 'import sys, tarfile; t = tarfile.open(sys.argv[1]); t.extractall(sys.argv[2], **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))' "$here/agent.tar.xz" "$here"
+  fi || { echo "error: could not unpack $here/agent.tar.xz" >&2; exit 1; }
+fi
 [ -x "$agent" ] || agent="dotnet run --project $here/../../Agent.Cli -c Release --"
 backend="${1:-cuda}"
 shift || true

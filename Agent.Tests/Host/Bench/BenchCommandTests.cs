@@ -73,7 +73,7 @@ public class BenchCommandTests(ITestOutputHelper output)
 
     [Theory]
     [InlineData("--streams", "0", "error: --streams must be at least 1, not 0", 2)]
-    [InlineData("--streams", "100000000", "error: --streams 100000000 is over the limit of 4096 streams per run", 2)]
+    [InlineData("--streams", "100000000", "error: --streams 100000000 is over the limit of 8192 streams per run", 2)]
     [InlineData("--frames", "2000000000000", "error: --frames 2000000000000 is over the limit of 1000000000000 frames per run", 2)]
     [InlineData("--frames", "0", "error: --frames 0 is fewer than one frame per stream (1 streams)", 1)]
     [InlineData("--gray", "luma", "error: --gray and --exact-gray apply to a video --source; the synthetic source renders its frames", 1)]

@@ -19,7 +19,7 @@ public sealed class LimitsAndJsonTests
     [Theory]
     [InlineData("100000000")]
     [InlineData("2147483647")]
-    [InlineData("4097")]
+    [InlineData("8193")]
     public async Task Bench_TooManyStreams_OneLineNamingTheLimit_NoAllocation(string streams)
     {
         // Before the fix 100000000 streams overflowed (exit 70) and a smaller large count ran out of memory.
@@ -28,7 +28,7 @@ public sealed class LimitsAndJsonTests
         long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
         Assert.Equal(AgentCli.UsageError, code);
         string line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.Equal($"error: --streams {streams} is over the limit of 4096 streams per run", line);
+        Assert.Equal($"error: --streams {streams} is over the limit of 8192 streams per run", line);
         // The parse and the message only (other tests run in parallel, so this is a loose bound: 64 MiB).
         Assert.True(allocated < 64L << 20, $"{allocated} bytes allocated");
     }
@@ -36,10 +36,10 @@ public sealed class LimitsAndJsonTests
     [Fact]
     public async Task Label_TooManyVideos_OneLineNamingTheLimit()
     {
-        string[] videos = Enumerable.Range(0, 4097).Select(i => $"v{i}.mp4").ToArray();
+        string[] videos = Enumerable.Range(0, 8193).Select(i => $"v{i}.mp4").ToArray();
         var (code, _, stderr) = await AgentAsync(["label", .. videos, "--model", "m.safetensors", "--out-dir", "out"]);
         Assert.Equal(AgentCli.UsageError, code);
-        Assert.Equal("error: VIDEO: the number of videos 4097 is over the limit of 4096 streams per run", stderr.Trim());
+        Assert.Equal("error: VIDEO: the number of videos 8193 is over the limit of 8192 streams per run", stderr.Trim());
     }
 
     [Fact]
