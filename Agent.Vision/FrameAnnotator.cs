@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using AgentRnn.Vision.OpenCv;
 using OpenCvSharp;
 using OpenCvSharp.Internal;
@@ -60,22 +59,5 @@ public static class FrameAnnotator
         }
     }
 
-    // "label 0.00" .. "label 1.00", the label reduced to printable ASCII (what Hershey fonts draw).
-    private static string[] MakeTexts(string label)
-    {
-        string ascii = string.Create(Math.Min(label.Length, MaxLabelLength), label, static (span, source) =>
-        {
-            for (int i = 0; i < span.Length; i++)
-            {
-                char c = source[i];
-                span[i] = c is >= ' ' and <= '~' ? c : '?';
-            }
-        });
-        var texts = new string[101];
-        for (int i = 0; i <= 100; i++)
-        {
-            texts[i] = ascii + " " + (i / 100.0).ToString("0.00", CultureInfo.InvariantCulture);
-        }
-        return texts;
-    }
+    private static string[] MakeTexts(string label) => ScoreTexts.Make(label, MaxLabelLength);
 }

@@ -142,22 +142,5 @@ public static class InfoStrip
         }
     }
 
-    // "label 0.00" .. "label 1.00", the label reduced to printable ASCII.
-    private static string[] MakeLabelTexts(string label)
-    {
-        string ascii = string.Create(Math.Min(label.Length, MaxLabelLength), label, static (span, source) =>
-        {
-            for (int i = 0; i < span.Length; i++)
-            {
-                char c = source[i];
-                span[i] = c is >= ' ' and <= '~' ? c : '?';
-            }
-        });
-        var texts = new string[101];
-        for (int i = 0; i <= 100; i++)
-        {
-            texts[i] = ascii + " " + (i / 100.0).ToString("0.00", CultureInfo.InvariantCulture);
-        }
-        return texts;
-    }
+    private static string[] MakeLabelTexts(string label) => ScoreTexts.Make(label, MaxLabelLength);
 }

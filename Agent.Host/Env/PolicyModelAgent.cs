@@ -4,6 +4,7 @@ using AgentRnn.Core.Compute;
 using AgentRnn.Core.Compute.Cpu;
 using AgentRnn.Host.Network;
 using AgentRnn.Host.Models;
+using AgentRnn.Host.Training;
 using AgentRnn.Vision;
 
 namespace AgentRnn.Host.Env;
@@ -58,7 +59,7 @@ public sealed class PolicyModelAgent : IAgentPolicy, IDisposable
         ModelConfig config = model.Config;
         if (config.Encoder != EncoderKind.Mlp)
         {
-            (int h, int w, int c, bool first) = ImageLayout(obs)
+            (int h, int w, int c, bool first) = ObservationAdapter.ImageLayout(obs)
                 ?? throw new AgentException($"the model encodes images but the env observes {obs}");
             PreprocessConfig p = config.Preprocess ?? throw new AgentException("the model encodes images but has no preprocessing config");
             _channels = c;
@@ -111,7 +112,7 @@ public sealed class PolicyModelAgent : IAgentPolicy, IDisposable
         Box obs = spec.ObservationSpace as Box
             ?? throw new AgentException($"agent run builds models for Box observations; this env observes {spec.ObservationSpace}");
         ActionSpec action = ActionSpecFor(spec.ActionSpace);
-        ModelConfig config = ImageLayout(obs) is not null
+        ModelConfig config = ObservationAdapter.ImageLayout(obs) is not null
             ? ModelConfig.ForFrames(PreprocessConfig.Atari(4), action)
             : ModelConfig.ForVectors(obs.ElementCount, action);
         return PolicyModel.CreateRandom(config, seed);
@@ -208,21 +209,6 @@ public sealed class PolicyModelAgent : IAgentPolicy, IDisposable
                 destination[p * channels + c] = source[c * pixels + p];
             }
         }
-    }
-
-    /// <summary>(height, width, channels, channels-first) when the Box is a uint8 image, else null.</summary>
-    private static (int H, int W, int C, bool ChannelsFirst)? ImageLayout(Box box)
-    {
-        if (box.DType != DType.UInt8 || box.Shape.Length != 3)
-        {
-            return null;
-        }
-        ReadOnlySpan<int> s = box.Shape;
-        if (s[2] is 1 or 3 or 4 && s[0] > 4)
-        {
-            return (s[0], s[1], s[2], false);
-        }
-        return s[0] is 1 or 3 or 4 ? (s[1], s[2], s[0], true) : null;
     }
 
     /// <summary>Disposes the preprocessors and the network (with its CPU device when it made one).</summary>

@@ -86,7 +86,7 @@ internal sealed class ObservationAdapter : IDisposable
         }
     }
 
-    /// <summary>(height, width, channels, channels-first) when the Box is a uint8 image, else null (PolicyModelAgent's rule).</summary>
+    /// <summary>(height, width, channels, channels-first) when the Box is a uint8 image, else null; the one rule, shared with PolicyModelAgent.</summary>
     internal static (int H, int W, int C, bool ChannelsFirst)? ImageLayout(Box box)
     {
         if (box.DType != DType.UInt8 || box.Shape.Length != 3)
