@@ -22,11 +22,14 @@ internal abstract class NetworkEncoder : IDisposable
     /// <summary>Grows the activations so steps of up to <paramref name="batch"/> rows allocate nothing.</summary>
     public abstract void EnsureCapacity(int batch);
 
-    /// <summary>frames (batch, C, H, W) uint8 → features (batch, OutputSize).</summary>
-    public abstract void Forward(DeviceView<byte> frames, DeviceView<float> features, int batch);
+    /// <summary>
+    /// frames (batch, C, H, W) uint8 in host memory → features (batch, OutputSize) on the device. The first layer reads
+    /// the frames in place on the CPU and uploads them on an accelerator.
+    /// </summary>
+    public abstract void Forward(ReadOnlySpan<byte> frames, DeviceView<float> features, int batch);
 
-    /// <summary>observations (batch, C, H, W) or (batch, N) float, fed as they are → features.</summary>
-    public abstract void Forward(DeviceView<float> observations, DeviceView<float> features, int batch);
+    /// <summary>observations (batch, C, H, W) or (batch, N) float in host memory, fed as they are → features.</summary>
+    public abstract void Forward(ReadOnlySpan<float> observations, DeviceView<float> features, int batch);
 
     /// <summary>Releases the encoder's layers and activations on its device.</summary>
     public abstract void Dispose();
@@ -108,14 +111,14 @@ internal sealed class NatureCnnEncoder : NetworkEncoder
         _capacity = batch;
     }
 
-    public override void Forward(DeviceView<byte> frames, DeviceView<float> features, int batch)
+    public override void Forward(ReadOnlySpan<byte> frames, DeviceView<float> features, int batch)
     {
         EnsureCapacity(batch);
         _conv1.Forward(frames, _a1!, batch);
         Rest(features, batch);
     }
 
-    public override void Forward(DeviceView<float> observations, DeviceView<float> features, int batch)
+    public override void Forward(ReadOnlySpan<float> observations, DeviceView<float> features, int batch)
     {
         EnsureCapacity(batch);
         _conv1.Forward(observations, _a1!, batch);
@@ -234,14 +237,14 @@ internal sealed class ImpalaEncoder : NetworkEncoder
         _capacity = batch;
     }
 
-    public override void Forward(DeviceView<byte> frames, DeviceView<float> features, int batch)
+    public override void Forward(ReadOnlySpan<byte> frames, DeviceView<float> features, int batch)
     {
         EnsureCapacity(batch);
         _stages[0].Conv.Forward(frames, _b!, batch);
         Run(features, batch);
     }
 
-    public override void Forward(DeviceView<float> observations, DeviceView<float> features, int batch)
+    public override void Forward(ReadOnlySpan<float> observations, DeviceView<float> features, int batch)
     {
         EnsureCapacity(batch);
         _stages[0].Conv.Forward(observations, _b!, batch);
@@ -358,23 +361,36 @@ internal sealed class MlpNetworkEncoder : NetworkEncoder
         _capacity = batch;
     }
 
-    public override void Forward(DeviceView<byte> frames, DeviceView<float> features, int batch)
+    public override void Forward(ReadOnlySpan<byte> frames, DeviceView<float> features, int batch)
     {
         EnsureCapacity(batch);
         Span<float> scaled = _scaled.AsSpan(0, batch * _inputs);
-        ReadOnlySpan<byte> pixels = HostBytes(frames, batch * _inputs);
+        ReadOnlySpan<byte> pixels = frames[..scaled.Length];
         for (int i = 0; i < scaled.Length; i++)
         {
             scaled[i] = pixels[i] * _frameScale;
         }
-        _a!.Write(scaled);
-        Forward(_a!.Slice(0, batch * _inputs), features, batch, first: _b!);
+        Forward(scaled, features, batch);
     }
 
-    public override void Forward(DeviceView<float> observations, DeviceView<float> features, int batch)
+    public override void Forward(ReadOnlySpan<float> observations, DeviceView<float> features, int batch)
     {
         EnsureCapacity(batch);
-        Forward(observations, features, batch, first: _a!);
+        ReadOnlySpan<float> x = observations[..(batch * _inputs)];
+        if (_layers.Length == 0)
+        {
+            features.Buffer.Write(x, features.Offset);
+            return;
+        }
+        // Layer i writes features when last, else alternates between the two buffers.
+        _layers[0].Forward(x, _layers.Length == 1 ? features : _a!, batch);
+        DeviceView<float> h = _a!;
+        for (int i = 1; i < _layers.Length; i++)
+        {
+            DeviceView<float> y = i == _layers.Length - 1 ? features : (i % 2 == 1 ? _b! : _a!);
+            _layers[i].Forward(h, y, batch);
+            h = y;
+        }
     }
 
     public override void Dispose()
@@ -385,34 +401,5 @@ internal sealed class MlpNetworkEncoder : NetworkEncoder
         }
         _a?.Dispose();
         _b?.Dispose();
-    }
-
-    // Layer i writes features when last, else alternates between the two buffers starting at first.
-    private void Forward(DeviceView<float> x, DeviceView<float> features, int batch, DeviceBuffer<float> first)
-    {
-        if (_layers.Length == 0)
-        {
-            Device.Copy(x.Slice(0, batch * _inputs), features);
-            return;
-        }
-        DeviceBuffer<float> second = ReferenceEquals(first, _a) ? _b! : _a!;
-        for (int i = 0; i < _layers.Length; i++)
-        {
-            DeviceView<float> y = i == _layers.Length - 1 ? features : (i % 2 == 0 ? first : second);
-            _layers[i].Forward(x, y, batch);
-            x = y;
-        }
-    }
-
-    private byte[] _bytes = [];
-
-    private ReadOnlySpan<byte> HostBytes(DeviceView<byte> frames, int count)
-    {
-        if (_bytes.Length < count)
-        {
-            _bytes = new byte[count];
-        }
-        frames.Buffer.Read(_bytes.AsSpan(0, count), frames.Offset);
-        return _bytes.AsSpan(0, count);
     }
 }

@@ -34,8 +34,6 @@ public sealed class PolicyNetwork : IStateSlots, IDisposable
     private readonly LinearLayer _critic;
     private readonly bool _ownsDevice;
     private readonly int _coreState;
-    private DeviceBuffer<byte>? _frames;
-    private DeviceBuffer<float>? _observations;
     private DeviceBuffer<float>? _features;
     private DeviceBuffer<float>? _latent;
     private DeviceBuffer<float>? _criticLatent;
@@ -181,8 +179,6 @@ public sealed class PolicyNetwork : IStateSlots, IDisposable
             return;
         }
         _encoder.EnsureCapacity(batch);
-        Replace(ref _frames, checked(batch * InputSize));
-        Replace(ref _observations, checked(batch * InputSize));
         Replace(ref _features, checked(batch * _encoder.OutputSize));
         Replace(ref _latent, checked(batch * Config.HiddenSize));
         if (_criticMemory is not null)
@@ -203,8 +199,7 @@ public sealed class PolicyNetwork : IStateSlots, IDisposable
     {
         Check(frames.Length, slots.Length, batch, episodeStarts.Length, outputs, batch);
         long start = Stopwatch.GetTimestamp();
-        _frames!.Write(frames[..(batch * InputSize)]);
-        _encoder.Forward(_frames!.Slice(0, batch * InputSize), _features!, batch);
+        _encoder.Forward(frames[..(batch * InputSize)], _features!, batch);
         Recur(slots, episodeStarts, outputs, 1, batch, start);
     }
 
@@ -213,8 +208,7 @@ public sealed class PolicyNetwork : IStateSlots, IDisposable
     {
         Check(observations.Length, slots.Length, batch, episodeStarts.Length, outputs, batch);
         long start = Stopwatch.GetTimestamp();
-        _observations!.Write(observations[..(batch * InputSize)]);
-        _encoder.Forward(_observations!.Slice(0, batch * InputSize), _features!, batch);
+        _encoder.Forward(observations[..(batch * InputSize)], _features!, batch);
         Recur(slots, episodeStarts, outputs, 1, batch, start);
     }
 
@@ -228,8 +222,7 @@ public sealed class PolicyNetwork : IStateSlots, IDisposable
         _oneSlot[0] = slot;
         Check(frames.Length, 1, 1, episodeStarts.Length, outputs, steps);
         long start = Stopwatch.GetTimestamp();
-        _frames!.Write(frames[..(steps * InputSize)]);
-        _encoder.Forward(_frames!.Slice(0, steps * InputSize), _features!, steps);
+        _encoder.Forward(frames[..(steps * InputSize)], _features!, steps);
         Recur(_oneSlot, episodeStarts, outputs, steps, 1, start);
     }
 
@@ -252,7 +245,7 @@ public sealed class PolicyNetwork : IStateSlots, IDisposable
         _criticMemory?.Dispose();
         _actor.Dispose();
         _critic.Dispose();
-        foreach (IDisposable? buffer in new IDisposable?[] { _frames, _observations, _features, _latent, _criticLatent, _logits, _values })
+        foreach (IDisposable? buffer in new IDisposable?[] { _features, _latent, _criticLatent, _logits, _values })
         {
             buffer?.Dispose();
         }

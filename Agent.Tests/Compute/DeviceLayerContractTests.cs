@@ -115,6 +115,50 @@ public abstract class DeviceLayerContractTests(ITestOutputHelper output) : IDisp
     }
 
     [Fact]
+    public void Conv_AndLinear_FromHostMemory_EqualTheDeviceBufferPath()
+    {
+        // The host-input forwards read in place on the CPU and upload through the layer's own buffer elsewhere; either
+        // way the result is the same as uploading first. Two calls, the second at a smaller batch, reuse that buffer.
+        var geometry = new ConvGeometry(2, 8, 8, 3, 4, 4, 2);
+        float[] weight = ComputeReference.Random(31, geometry.WeightSize, 0.2f);
+        float[] bias = ComputeReference.Random(32, 3);
+        var pixels = new byte[3 * geometry.InputSize];
+        new Random(33).NextBytes(pixels);
+        float[] floats = ComputeReference.Random(34, 3 * geometry.InputSize);
+        using ConvLayer conv = Device.CreateConv(new ConvSpec(geometry, Layout.Nchw, Fusion.ReluOutput, 1f / 255f), weight, bias);
+        using LinearLayer linear = Device.CreateLinear(geometry.InputSize, 5, ComputeReference.Random(35, 5 * geometry.InputSize, 0.1f), ComputeReference.Random(36, 5), Activation.Tanh);
+        using DeviceBuffer<float> fromDevice = Device.Allocate<float>(3 * geometry.OutputSize);
+        using DeviceBuffer<float> fromHost = Device.Allocate<float>(3 * geometry.OutputSize);
+        using DeviceBuffer<float> linearDevice = Device.Allocate<float>(3 * 5);
+        using DeviceBuffer<float> linearHost = Device.Allocate<float>(3 * 5);
+        int buffers = -1;
+        foreach (int batch in new[] { 3, 2 })
+        {
+            using DeviceBuffer<byte> dpixels = Device.Upload<byte>(pixels.AsSpan(0, batch * geometry.InputSize));
+            using DeviceBuffer<float> dfloats = Device.Upload<float>(floats.AsSpan(0, batch * geometry.InputSize));
+            conv.Forward(dpixels, fromDevice, batch);
+            conv.Forward(pixels, fromHost, batch);
+            Assert.Equal(fromDevice.ToArray(), fromHost.ToArray());
+            conv.Forward(dfloats, fromDevice, batch);
+            conv.Forward(floats, fromHost, batch);
+            Assert.Equal(fromDevice.ToArray(), fromHost.ToArray());
+            linear.Forward(dfloats, linearDevice, batch);
+            linear.Forward(floats, linearHost, batch);
+            Assert.Equal(linearDevice.ToArray(), linearHost.ToArray());
+            if (buffers < 0)
+            {
+                buffers = Device.BufferCount - 2;
+            }
+            else
+            {
+                Assert.Equal(buffers, Device.BufferCount - 2);
+            }
+        }
+        Assert.Throws<ArgumentException>(() => conv.Forward(pixels.AsSpan(0, geometry.InputSize), fromHost, 2));
+        Assert.Throws<ArgumentException>(() => linear.Forward(floats.AsSpan(0, 3), linearHost, 1));
+    }
+
+    [Fact]
     public void Conv_NhwcInputWithReluInputAndResidual_MatchesTheCpuDevice()
     {
         const int batch = 2;

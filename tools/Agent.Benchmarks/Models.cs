@@ -16,13 +16,28 @@ internal static class Models
         256 * 32 * 288 + 4 * 64 * 32 * 288 +
         256 * 2048);
 
-    public static NatureCnn Nature() => new(4, 84, 84, Source(new Dictionary<string, int[]>
+    public static NatureCnn Nature() => new(4, 84, 84, NatureSource());
+
+    /// <summary>NatureCNN's weights by name (the same values on every call in a process).</summary>
+    public static Func<string, Tensor> NatureSource() => Source(new Dictionary<string, int[]>
     {
         ["conv1.weight"] = [32, 4, 8, 8], ["conv1.bias"] = [32],
         ["conv2.weight"] = [64, 32, 4, 4], ["conv2.bias"] = [64],
         ["conv3.weight"] = [64, 64, 3, 3], ["conv3.bias"] = [64],
         ["linear.weight"] = [512, 3136], ["linear.bias"] = [512],
-    }));
+    });
+
+    /// <summary>A one-layer LSTM's weights in PyTorch's names (weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0).</summary>
+    public static Func<string, Tensor> LstmSource(int inputs, int hidden) => name =>
+    {
+        int[] shape = name switch
+        {
+            "weight_ih_l0" => [4 * hidden, inputs],
+            "weight_hh_l0" => [4 * hidden, hidden],
+            _ => [4 * hidden],
+        };
+        return new Tensor(Random(shape.Aggregate(1, (a, d) => a * d), name.Length, 1f / MathF.Sqrt(hidden)), shape);
+    };
 
     public static ImpalaCnn Impala()
     {

@@ -14,6 +14,10 @@ internal static class Program
         {
             return ModelProbe.Run(args[1..]);
         }
+        if (args.Length > 0 && args[0] == "paths")
+        {
+            return LayerPathProbe.Run(args[1..]);
+        }
         if (args.Length > 0 && args[0] == "layers")
         {
             return LayerProbe.Run(args[1..]);

@@ -21,21 +21,30 @@ internal sealed class CpuConvLayer : ConvLayer
     /// <summary>The packed kernel (for cost figures).</summary>
     public Kernels.Conv2d Kernel => _conv;
 
-    protected override void ForwardCore(DeviceView<float> x, DeviceView<float> y, int batch)
+    protected override void ForwardCore(DeviceView<float> x, DeviceView<float> y, int batch) => Run(CpuDevice.Span(x), y, batch);
+
+    protected override void ForwardCore(DeviceView<byte> frames, DeviceView<float> y, int batch) =>
+        Run(((CpuBuffer<byte>)frames.Buffer).Span(frames).Slice(0, batch * Geometry.InputSize), y, batch);
+
+    // Host inputs are read in place: device buffers are host memory here, so there is nothing to upload.
+    protected override void ForwardHostCore(ReadOnlySpan<float> x, DeviceView<float> y, int batch) => Run(x, y, batch);
+
+    protected override void ForwardHostCore(ReadOnlySpan<byte> frames, DeviceView<float> y, int batch) => Run(frames, y, batch);
+
+    private void Run(ReadOnlySpan<float> x, DeviceView<float> y, int batch)
     {
         using KernelParallelism.Scope threads = _device.EnterKernels();
         ConvGeometry g = Geometry;
         Span<float> scratch = _device.ConvScratch(_conv.ScratchSize(batch, g.Height, g.Width));
-        _conv.ForwardNhwc(CpuDevice.Span(x), Spec.InputLayout, CpuDevice.Span(y), batch, g.Height, g.Width, Spec.Fusion, scratch);
+        _conv.ForwardNhwc(x, Spec.InputLayout, CpuDevice.Span(y), batch, g.Height, g.Width, Spec.Fusion, scratch);
         CpuDevice.Touch(y);
     }
 
-    protected override void ForwardCore(DeviceView<byte> frames, DeviceView<float> y, int batch)
+    private void Run(ReadOnlySpan<byte> pixels, DeviceView<float> y, int batch)
     {
         using KernelParallelism.Scope threads = _device.EnterKernels();
         ConvGeometry g = Geometry;
         Span<float> scratch = _device.ConvScratch(_conv.ScratchSize(batch, g.Height, g.Width));
-        ReadOnlySpan<byte> pixels = ((CpuBuffer<byte>)frames.Buffer).Span(frames).Slice(0, batch * g.InputSize);
         if (Spec.InputScale == 1f / 255f)
         {
             // The fast kernel reads uint8 frames as frames / 255 directly, without a float copy.
@@ -72,10 +81,13 @@ internal sealed class CpuLinearLayer : LinearLayer
         _linear = new Kernels.Linear(weight, bias, outFeatures, inFeatures, device.Options.WeightPrecision ?? LinearPrecision.Current);
     }
 
-    protected override void ForwardCore(DeviceView<float> x, DeviceView<float> y, int batch)
+    protected override void ForwardCore(DeviceView<float> x, DeviceView<float> y, int batch) => ForwardHostCore(CpuDevice.Span(x), y, batch);
+
+    // Host inputs are read in place: device buffers are host memory here.
+    protected override void ForwardHostCore(ReadOnlySpan<float> x, DeviceView<float> y, int batch)
     {
         using KernelParallelism.Scope threads = _device.EnterKernels();
-        _linear.Forward(CpuDevice.Span(x), CpuDevice.Span(y), batch, Activation);
+        _linear.Forward(x, CpuDevice.Span(y), batch, Activation);
         CpuDevice.Touch(y);
     }
 

@@ -38,11 +38,65 @@ public abstract class ConvLayer : DeviceLayer
         ForwardCore(frames, y, batch);
     }
 
+    /// <summary>
+    /// As <see cref="Forward(DeviceView{byte}, DeviceView{float}, int)"/> on frames in host memory (batch, in, h, w):
+    /// a device that computes in host memory (the CPU) reads them in place; another uploads them first into a buffer the
+    /// layer keeps for that (grown once to the largest batch).
+    /// </summary>
+    public void Forward(ReadOnlySpan<byte> frames, DeviceView<float> y, int batch)
+    {
+        Check(y, batch);
+        RequireHost(frames.Length, nameof(frames), batch);
+        ForwardHostCore(frames[..(batch * Geometry.InputSize)], y, batch);
+    }
+
+    /// <summary>As <see cref="Forward(DeviceView{float}, DeviceView{float}, int)"/> on an input in host memory, read in place or uploaded.</summary>
+    public void Forward(ReadOnlySpan<float> x, DeviceView<float> y, int batch)
+    {
+        Check(y, batch);
+        RequireHost(x.Length, nameof(x), batch);
+        ForwardHostCore(x[..(batch * Geometry.InputSize)], y, batch);
+    }
+
+    /// <summary>uint8 forward from host memory on checked arguments (exactly batch frames); by default uploads, then runs the device forward.</summary>
+    protected virtual void ForwardHostCore(ReadOnlySpan<byte> frames, DeviceView<float> y, int batch)
+    {
+        DeviceBuffer<byte> staging = Staging(ref _bytes, frames.Length);
+        staging.Write(frames);
+        ForwardCore(staging.Slice(0, frames.Length), y, batch);
+    }
+
+    /// <summary>Float forward from host memory on checked arguments (exactly batch inputs); by default uploads, then runs the device forward.</summary>
+    protected virtual void ForwardHostCore(ReadOnlySpan<float> x, DeviceView<float> y, int batch)
+    {
+        DeviceBuffer<float> staging = Staging(ref _floats, x.Length);
+        staging.Write(x);
+        ForwardCore(staging.Slice(0, x.Length), y, batch);
+    }
+
+    private protected override void ReleaseStaging()
+    {
+        _bytes?.Dispose();
+        _floats?.Dispose();
+    }
+
     /// <summary>Float forward on checked arguments.</summary>
     protected abstract void ForwardCore(DeviceView<float> x, DeviceView<float> y, int batch);
 
     /// <summary>uint8 forward on checked arguments.</summary>
     protected abstract void ForwardCore(DeviceView<byte> frames, DeviceView<float> y, int batch);
+
+    private DeviceBuffer<byte>? _bytes;
+    private DeviceBuffer<float>? _floats;
+
+    private void RequireHost(int length, string name, int batch)
+    {
+        ThrowIfDisposed();
+        if (length < (long)batch * Geometry.InputSize)
+        {
+            throw new ArgumentException($"{name} holds {length} elements, needs {(long)batch * Geometry.InputSize}", name);
+        }
+    }
 
     private void Check(DeviceView<float> y, int batch)
     {

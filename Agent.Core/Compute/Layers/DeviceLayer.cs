@@ -32,6 +32,7 @@ public abstract class DeviceLayer : IDisposable, ComputeDevice.IOwnedLayer
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             Device.ForgetLayer(this);
+            ReleaseStaging();
             ReleaseCore();
         }
         GC.SuppressFinalize(this);
@@ -43,6 +44,26 @@ public abstract class DeviceLayer : IDisposable, ComputeDevice.IOwnedLayer
         {
             ReleaseCore();
         }
+    }
+
+    /// <summary>
+    /// The layer's upload buffer for host inputs (see <see cref="ConvLayer.Forward(ReadOnlySpan{byte}, DeviceView{float}, int)"/>):
+    /// grown once to the largest input, reused, released with the layer. Devices that compute in host memory never ask for it.
+    /// </summary>
+    private protected DeviceBuffer<T> Staging<T>(ref DeviceBuffer<T>? staging, int length)
+        where T : unmanaged
+    {
+        if (staging is null || staging.Length < length)
+        {
+            staging?.Dispose();
+            staging = Device.Allocate<T>(length);
+        }
+        return staging;
+    }
+
+    /// <summary>Releases the layer's upload buffers, if any.</summary>
+    private protected virtual void ReleaseStaging()
+    {
     }
 
     /// <summary>Throws when the layer or its device has been disposed.</summary>

@@ -35,6 +35,34 @@ public abstract class LinearLayer : DeviceLayer
         ForwardCore(x, y, batch);
     }
 
+    /// <summary>
+    /// As <see cref="Forward(DeviceView{float}, DeviceView{float}, int)"/> on x in host memory: a device that computes in
+    /// host memory (the CPU) reads it in place; another uploads it first into a buffer the layer keeps for that.
+    /// </summary>
+    public void Forward(ReadOnlySpan<float> x, DeviceView<float> y, int batch)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
+        ThrowIfDisposed();
+        if (x.Length < (long)batch * InFeatures)
+        {
+            throw new ArgumentException($"x holds {x.Length} elements, needs {(long)batch * InFeatures}", nameof(x));
+        }
+        Require(y, nameof(y), (long)batch * OutFeatures);
+        ForwardHostCore(x[..(batch * InFeatures)], y, batch);
+    }
+
+    /// <summary>Forward from host memory on checked arguments (exactly batch rows); by default uploads, then runs the device forward.</summary>
+    protected virtual void ForwardHostCore(ReadOnlySpan<float> x, DeviceView<float> y, int batch)
+    {
+        DeviceBuffer<float> staging = Staging(ref _staging, x.Length);
+        staging.Write(x);
+        ForwardCore(staging.Slice(0, x.Length), y, batch);
+    }
+
+    private protected override void ReleaseStaging() => _staging?.Dispose();
+
+    private DeviceBuffer<float>? _staging;
+
     /// <summary>Forward on checked arguments.</summary>
     protected abstract void ForwardCore(DeviceView<float> x, DeviceView<float> y, int batch);
 }
