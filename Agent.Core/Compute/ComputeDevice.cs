@@ -86,6 +86,26 @@ public abstract partial class ComputeDevice : IDisposable
         return buffer;
     }
 
+    /// <summary>
+    /// Makes <paramref name="buffer"/> hold at least <paramref name="length"/> elements: kept when it already does,
+    /// otherwise disposed and replaced by a zero-filled one (contents are not carried over). For activations and upload
+    /// buffers grown once to the largest batch, so steady steps allocate nothing.
+    /// </summary>
+    public DeviceBuffer<T> Grow<T>(ref DeviceBuffer<T>? buffer, int length)
+        where T : unmanaged
+    {
+        if (buffer is not null && !ReferenceEquals(buffer.Device, this))
+        {
+            throw new ArgumentException($"the buffer belongs to another device ({buffer.Device.Name}), not {Name}", nameof(buffer));
+        }
+        if (buffer is null || buffer.IsDisposed || buffer.Length < length)
+        {
+            buffer?.Dispose();
+            buffer = Allocate<T>(length);
+        }
+        return buffer;
+    }
+
     /// <summary>Waits until every enqueued kernel and copy has finished.</summary>
     public void Synchronize()
     {

@@ -40,16 +40,6 @@ internal abstract class NetworkEncoder : IDisposable
         EncoderKind.Impala => new ImpalaEncoder(device, config.Channels, config.Height, config.Width, tensor, frameScale),
         _ => new MlpNetworkEncoder(device, config.Channels, config.MlpLayers, config.MlpActivation, tensor, frameScale),
     };
-
-    protected static DeviceBuffer<float> Grow(ComputeDevice device, DeviceBuffer<float>? buffer, int length)
-    {
-        if (buffer is not null && buffer.Length >= length)
-        {
-            return buffer;
-        }
-        buffer?.Dispose();
-        return device.Allocate<float>(length);
-    }
 }
 
 /// <summary>
@@ -105,9 +95,9 @@ internal sealed class NatureCnnEncoder : NetworkEncoder
         {
             return;
         }
-        _a1 = Grow(Device, _a1, batch * _conv1.Geometry.OutputSize);
-        _a2 = Grow(Device, _a2, batch * _conv2.Geometry.OutputSize);
-        _a3 = Grow(Device, _a3, batch * _conv3.Geometry.OutputSize);
+        Device.Grow(ref _a1, batch * _conv1.Geometry.OutputSize);
+        Device.Grow(ref _a2, batch * _conv2.Geometry.OutputSize);
+        Device.Grow(ref _a3, batch * _conv3.Geometry.OutputSize);
         _capacity = batch;
     }
 
@@ -231,9 +221,9 @@ internal sealed class ImpalaEncoder : NetworkEncoder
         {
             largest = Math.Max(largest, st.Channels * st.Height * st.Width);
         }
-        _a = Grow(Device, _a, batch * largest);
-        _b = Grow(Device, _b, batch * largest);
-        _t = Grow(Device, _t, batch * largest);
+        Device.Grow(ref _a, batch * largest);
+        Device.Grow(ref _b, batch * largest);
+        Device.Grow(ref _t, batch * largest);
         _capacity = batch;
     }
 
@@ -355,8 +345,8 @@ internal sealed class MlpNetworkEncoder : NetworkEncoder
         {
             widest = Math.Max(widest, l.OutFeatures);
         }
-        _a = Grow(Device, _a, batch * widest);
-        _b = Grow(Device, _b, batch * widest);
+        Device.Grow(ref _a, batch * widest);
+        Device.Grow(ref _b, batch * widest);
         _scaled = new float[batch * _inputs];
         _capacity = batch;
     }

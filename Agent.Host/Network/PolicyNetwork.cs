@@ -179,14 +179,14 @@ public sealed class PolicyNetwork : IStateSlots, IDisposable
             return;
         }
         _encoder.EnsureCapacity(batch);
-        Replace(ref _features, checked(batch * _encoder.OutputSize));
-        Replace(ref _latent, checked(batch * Config.HiddenSize));
+        Device.Grow(ref _features, checked(batch * _encoder.OutputSize));
+        Device.Grow(ref _latent, checked(batch * Config.HiddenSize));
         if (_criticMemory is not null)
         {
-            Replace(ref _criticLatent, checked(batch * Config.HiddenSize));
+            Device.Grow(ref _criticLatent, checked(batch * Config.HiddenSize));
         }
-        Replace(ref _logits, checked(batch * Config.Action.Width));
-        Replace(ref _values, batch);
+        Device.Grow(ref _logits, checked(batch * Config.Action.Width));
+        Device.Grow(ref _values, batch);
         _capacity = batch;
     }
 
@@ -296,13 +296,6 @@ public sealed class PolicyNetwork : IStateSlots, IDisposable
         {
             throw new ArgumentException($"a slot's state is {StateSize} floats, the span holds {length}");
         }
-    }
-
-    private void Replace<T>(ref DeviceBuffer<T>? buffer, int length)
-        where T : unmanaged
-    {
-        buffer?.Dispose();
-        buffer = Device.Allocate<T>(length);
     }
 
     // Multiply-adds of every recurrent core's input and hidden matrices per stream and step.

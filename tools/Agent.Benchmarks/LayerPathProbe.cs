@@ -3,8 +3,8 @@ using System.Globalization;
 using AgentRnn.Core;
 using AgentRnn.Core.Compute;
 using AgentRnn.Core.Compute.Cpu;
-using AgentRnn.Core.Kernels;
 using AgentRnn.Core.Recurrent;
+using AgentRnn.Host.Network;
 using AgentRnn.Tests.Vision.Encoders;
 
 namespace AgentRnn.Benchmarks;
@@ -13,7 +13,7 @@ namespace AgentRnn.Benchmarks;
 /// `paths --batch B --steps N`: the same NatureCNN (4×84×84 → 512) and LSTM 512→256 run two ways in one process,
 /// alternating call by call so the machine's drift hits both alike: (A) the kernels called directly on host arrays
 /// (the encoder oracle and <see cref="RecurrentCore.Step"/> on a host state array, as PolicyModel ran before the one
-/// network), (B) the device layers the one network uses (CpuDevice convs, linear and recurrent layer over slots).
+/// network), (B) the one network's own encoder (NetworkEncoder's NatureCNN on a CpuDevice) and recurrent layer over slots.
 /// Prints the median per-call time of each and the median of the per-call ratios B ÷ A.
 /// </summary>
 internal static class LayerPathProbe
@@ -25,17 +25,7 @@ internal static class LayerPathProbe
         Func<string, Tensor> weights = Models.NatureSource();
         NatureCnn oracle = new(4, 84, 84, weights);
         using var device = new CpuDevice();
-        var g1 = new ConvGeometry(4, 84, 84, 32, 8, 8, 4);
-        var g2 = new ConvGeometry(32, g1.OutHeight, g1.OutWidth, 64, 4, 4, 2);
-        var g3 = new ConvGeometry(64, g2.OutHeight, g2.OutWidth, 64, 3, 3, 1);
-        ConvLayer c1 = device.CreateConv(new ConvSpec(g1, Layout.Nchw, Fusion.ReluOutput), weights("conv1.weight").Span, weights("conv1.bias").Span);
-        ConvLayer c2 = device.CreateConv(new ConvSpec(g2, Layout.Nhwc, Fusion.ReluOutput), weights("conv2.weight").Span, weights("conv2.bias").Span);
-        ConvLayer c3 = device.CreateConv(new ConvSpec(g3, Layout.Nhwc, Fusion.ReluOutput), weights("conv3.weight").Span, weights("conv3.bias").Span);
-        float[] linear = AgentRnn.Host.Network.EncoderWeights.ColumnsToHwc(weights("linear.weight").Span, 512, 64, g3.OutHeight, g3.OutWidth);
-        LinearLayer fc = device.CreateLinear(g3.OutputSize, 512, linear, weights("linear.bias").Span, Activation.ReLU);
-        DeviceBuffer<float> a1 = device.Allocate<float>(batch * g1.OutputSize);
-        DeviceBuffer<float> a2 = device.Allocate<float>(batch * g2.OutputSize);
-        DeviceBuffer<float> a3 = device.Allocate<float>(batch * g3.OutputSize);
+        using var encoder = new NatureCnnEncoder(device, 4, 84, 84, weights, 1f / 255f);
         DeviceBuffer<float> features = device.Allocate<float>(batch * 512);
         DeviceBuffer<float> latent = device.Allocate<float>(batch * 256);
 
@@ -65,10 +55,7 @@ internal static class LayerPathProbe
                 }
                 else
                 {
-                    c1.Forward(frames, a1, batch);
-                    c2.Forward(a1, a2, batch);
-                    c3.Forward(a2, a3, batch);
-                    fc.Forward(a3, features, batch);
+                    encoder.Forward(frames, features, batch);
                 }
                 long t1 = Stopwatch.GetTimestamp();
                 if (a)

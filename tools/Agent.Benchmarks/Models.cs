@@ -27,7 +27,7 @@ internal static class Models
         ["linear.weight"] = [512, 3136], ["linear.bias"] = [512],
     });
 
-    /// <summary>A one-layer LSTM's weights in PyTorch's names (weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0).</summary>
+    /// <summary>A one-layer LSTM's weights in PyTorch's names (weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0); same values on every call in a process.</summary>
     public static Func<string, Tensor> LstmSource(int inputs, int hidden) => name =>
     {
         int[] shape = name switch
@@ -36,7 +36,7 @@ internal static class Models
             "weight_hh_l0" => [4 * hidden, hidden],
             _ => [4 * hidden],
         };
-        return new Tensor(Random(shape.Aggregate(1, (a, d) => a * d), name.Length, 1f / MathF.Sqrt(hidden)), shape);
+        return new Tensor(Random(shape.Aggregate(1, (a, d) => a * d), name.GetHashCode(StringComparison.Ordinal), 1f / MathF.Sqrt(hidden)), shape);
     };
 
     public static ImpalaCnn Impala()

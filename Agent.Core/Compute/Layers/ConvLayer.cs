@@ -8,6 +8,10 @@ namespace AgentRnn.Core.Compute;
 /// </summary>
 public abstract class ConvLayer : DeviceLayer
 {
+    // Upload buffers for host inputs on devices that do not compute in host memory (grown once, released with the layer).
+    private DeviceBuffer<byte>? _bytes;
+    private DeviceBuffer<float>? _floats;
+
     /// <summary>Checks the spec; the device packs the weights.</summary>
     protected ConvLayer(ComputeDevice device, ConvSpec spec)
         : base(device)
@@ -61,7 +65,7 @@ public abstract class ConvLayer : DeviceLayer
     /// <summary>uint8 forward from host memory on checked arguments (exactly batch frames); by default uploads, then runs the device forward.</summary>
     protected virtual void ForwardHostCore(ReadOnlySpan<byte> frames, DeviceView<float> y, int batch)
     {
-        DeviceBuffer<byte> staging = Staging(ref _bytes, frames.Length);
+        DeviceBuffer<byte> staging = Device.Grow(ref _bytes, frames.Length);
         staging.Write(frames);
         ForwardCore(staging.Slice(0, frames.Length), y, batch);
     }
@@ -69,7 +73,7 @@ public abstract class ConvLayer : DeviceLayer
     /// <summary>Float forward from host memory on checked arguments (exactly batch inputs); by default uploads, then runs the device forward.</summary>
     protected virtual void ForwardHostCore(ReadOnlySpan<float> x, DeviceView<float> y, int batch)
     {
-        DeviceBuffer<float> staging = Staging(ref _floats, x.Length);
+        DeviceBuffer<float> staging = Device.Grow(ref _floats, x.Length);
         staging.Write(x);
         ForwardCore(staging.Slice(0, x.Length), y, batch);
     }
@@ -85,9 +89,6 @@ public abstract class ConvLayer : DeviceLayer
 
     /// <summary>uint8 forward on checked arguments.</summary>
     protected abstract void ForwardCore(DeviceView<byte> frames, DeviceView<float> y, int batch);
-
-    private DeviceBuffer<byte>? _bytes;
-    private DeviceBuffer<float>? _floats;
 
     private void RequireHost(int length, string name, int batch)
     {

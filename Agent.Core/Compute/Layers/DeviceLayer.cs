@@ -46,22 +46,7 @@ public abstract class DeviceLayer : IDisposable, ComputeDevice.IOwnedLayer
         }
     }
 
-    /// <summary>
-    /// The layer's upload buffer for host inputs (see <see cref="ConvLayer.Forward(ReadOnlySpan{byte}, DeviceView{float}, int)"/>):
-    /// grown once to the largest input, reused, released with the layer. Devices that compute in host memory never ask for it.
-    /// </summary>
-    private protected DeviceBuffer<T> Staging<T>(ref DeviceBuffer<T>? staging, int length)
-        where T : unmanaged
-    {
-        if (staging is null || staging.Length < length)
-        {
-            staging?.Dispose();
-            staging = Device.Allocate<T>(length);
-        }
-        return staging;
-    }
-
-    /// <summary>Releases the layer's upload buffers, if any.</summary>
+    /// <summary>Releases the buffers a layer keeps to upload host inputs (<see cref="ConvLayer"/>, <see cref="LinearLayer"/>), if any.</summary>
     private protected virtual void ReleaseStaging()
     {
     }

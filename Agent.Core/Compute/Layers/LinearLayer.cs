@@ -8,6 +8,9 @@ namespace AgentRnn.Core.Compute;
 /// </summary>
 public abstract class LinearLayer : DeviceLayer
 {
+    // The upload buffer for host inputs on devices that do not compute in host memory (grown once, released with the layer).
+    private DeviceBuffer<float>? _staging;
+
     /// <summary>Records the geometry; the device packs the weights.</summary>
     protected LinearLayer(ComputeDevice device, int inFeatures, int outFeatures, Activation activation)
         : base(device)
@@ -54,14 +57,12 @@ public abstract class LinearLayer : DeviceLayer
     /// <summary>Forward from host memory on checked arguments (exactly batch rows); by default uploads, then runs the device forward.</summary>
     protected virtual void ForwardHostCore(ReadOnlySpan<float> x, DeviceView<float> y, int batch)
     {
-        DeviceBuffer<float> staging = Staging(ref _staging, x.Length);
+        DeviceBuffer<float> staging = Device.Grow(ref _staging, x.Length);
         staging.Write(x);
         ForwardCore(staging.Slice(0, x.Length), y, batch);
     }
 
     private protected override void ReleaseStaging() => _staging?.Dispose();
-
-    private DeviceBuffer<float>? _staging;
 
     /// <summary>Forward on checked arguments.</summary>
     protected abstract void ForwardCore(DeviceView<float> x, DeviceView<float> y, int batch);
