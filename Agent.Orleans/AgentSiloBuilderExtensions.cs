@@ -1,7 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Orleans;
 using Orleans.Hosting;
+using Orleans.Runtime;
 using Orleans.Persistence;
 using Orleans.Serialization;
 using Orleans.Storage;
@@ -27,6 +29,7 @@ public static class AgentSiloBuilderExtensions
             options.Configure(configure);
         }
         builder.Services.AddSingleton(sp => new AgentBatcher(model(sp), sp.GetRequiredService<IOptions<AgentSiloOptions>>()));
+        builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, PlacementListener>();
         return builder;
     }
 

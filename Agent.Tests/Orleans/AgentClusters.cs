@@ -2,6 +2,8 @@ using AgentRnn.Orleans;
 using Microsoft.Extensions.Configuration;
 using Orleans.Configuration;
 using Orleans.Hosting;
+using Orleans.Runtime;
+using Orleans.Runtime.Diagnostics;
 using Orleans.TestingHost;
 
 namespace AgentRnn.Tests.Orleans;
@@ -30,7 +32,66 @@ internal static class AgentClusters
         builder.AddClientBuilderConfigurator<ClientConfigurator>();
         TestCluster cluster = builder.Build();
         await cluster.DeployAsync().WaitAsync(TimeSpan.FromSeconds(90));
+        try
+        {
+            await LoadStatisticsExchangedAsync(cluster).WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        catch (TimeoutException)
+        {
+            await cluster.DisposeAsync();
+            throw new TimeoutException($"the {silos} silos did not all exchange load statistics within 30 s of deployment");
+        }
         return cluster;
+    }
+
+    /// <summary>
+    /// Completes once every silo holds the load statistics of every silo. Until then a silo's activation-count
+    /// placement sees only the silos it has heard from (a silo that has heard from none places everything locally),
+    /// so a burst of new agents right after deployment can land almost all on one silo. Orleans publishes statistics
+    /// every second; a receiver drops them while it does not yet see the sender as active.
+    /// </summary>
+    private static Task LoadStatisticsExchangedAsync(TestCluster cluster)
+    {
+        var watcher = new StatisticsWatcher(cluster.Silos.Select(s => s.SiloAddress).ToArray());
+        IDisposable subscription = DeploymentLoadPublisherEvents.AllEvents.Subscribe(watcher);
+        return watcher.Exchanged.ContinueWith(_ => subscription.Dispose(), TaskScheduler.Default);
+    }
+
+    private sealed class StatisticsWatcher(SiloAddress[] silos) : IObserver<DeploymentLoadPublisherEvents.DeploymentLoadPublisherEvent>
+    {
+        private readonly HashSet<(SiloAddress From, SiloAddress To)> _missing =
+            silos.SelectMany(from => silos.Select(to => (from, to))).ToHashSet();
+        private readonly TaskCompletionSource _exchanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Exchanged => _exchanged.Task;
+
+        public void OnNext(DeploymentLoadPublisherEvents.DeploymentLoadPublisherEvent value)
+        {
+            // A silo's own statistics come as Published, another silo's as Received.
+            (SiloAddress From, SiloAddress To)? pair = value switch
+            {
+                DeploymentLoadPublisherEvents.Published own => (own.SiloAddress, own.SiloAddress),
+                DeploymentLoadPublisherEvents.Received other => (other.FromSilo, other.ReceiverSilo),
+                _ => null,
+            };
+            if (pair is not { } heard)
+            {
+                return;
+            }
+            lock (_missing)
+            {
+                if (_missing.Remove(heard) && _missing.Count == 0)
+                {
+                    _exchanged.TrySetResult();
+                }
+            }
+        }
+
+        public void OnCompleted()
+        {
+        }
+
+        public void OnError(Exception error) => _exchanged.TrySetException(error);
     }
 
     /// <summary>Runs <paramref name="body"/> and fails the test when it takes longer than <paramref name="seconds"/>.</summary>

@@ -90,18 +90,7 @@ public sealed class DeviceBatchModelTests(IlgpuDeviceFixture fixture, ITestOutpu
         var actions = new int[3];
         accelerated.Step(frames, streams, [1f, 1f, 1f], probs, values, actions, 3);
         accelerated.Step(frames, streams, starts, probs, values, actions, 3);
-        // Three windows of 10 steps: an allocation made per step shows in every window, while a one-time lazy
-        // initialisation in the runtime (seen once in a full-suite run under load) shows in at most one.
-        var windows = new long[3];
-        for (int w = 0; w < windows.Length; w++)
-        {
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 10; i++)
-            {
-                accelerated.Step(frames, streams, starts, probs, values, actions, 3);
-            }
-            windows[w] = GC.GetAllocatedBytesForCurrentThread() - before;
-        }
+        long[] windows = SteadyAllocation.Windows(() => accelerated.Step(frames, streams, starts, probs, values, actions, 3), calls: 10);
         output.WriteLine($"{kind}: bytes allocated per 10-step window: {string.Join(", ", windows)}");
         Assert.Equal(0, windows.Min());
     }

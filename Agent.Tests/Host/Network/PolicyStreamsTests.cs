@@ -179,16 +179,7 @@ public class PolicyStreamsTests(ITestOutputHelper output)
         var starts = new float[3];
         streams.Step(frames, ids, [1f, 1f, 1f], outputs, 3);
         streams.Step(frames, ids, starts, outputs, 3);
-        var windows = new long[3];
-        for (int w = 0; w < windows.Length; w++)
-        {
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 10; i++)
-            {
-                streams.Step(frames, ids, starts, outputs, 3);
-            }
-            windows[w] = GC.GetAllocatedBytesForCurrentThread() - before;
-        }
+        long[] windows = SteadyAllocation.Windows(() => streams.Step(frames, ids, starts, outputs, 3), calls: 10);
         output.WriteLine($"bytes allocated per 10-step window: {string.Join(", ", windows)}");
         Assert.Equal(0, windows.Min());
     }
