@@ -26,6 +26,9 @@ internal static class GateMath
     /// One stream's LSTM update: gates is (4·Hp) pre-activations in blocks [i×8, f×8, g×8, o×8]; h and c are (H),
     /// updated in place as c' = σ(f)·c + σ(i)·tanh(g), h' = σ(o)·tanh(c').
     /// </summary>
+    // Compiled fully at the first call, as the micro-kernels are: at tier 0 every vector operation here is a call, and
+    // a game's first seconds (or a short run) paid for it in tail latency until tiering caught up (BENCHMARKS.md).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Lstm(IsaLevel isa, ReadOnlySpan<float> gates, Span<float> h, Span<float> c)
     {
         const int block = 4 * Width;
@@ -70,6 +73,7 @@ internal static class GateMath
     /// h is (H), updated in place: r = σ(gi_r + gh_r), z = σ(gi_z + gh_z), n = tanh(gi_n + r·gh_n),
     /// h' = n + z·(h − n) (ATen's form of (1 − z)·n + z·h).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Gru(IsaLevel isa, ReadOnlySpan<float> gi, ReadOnlySpan<float> gh, Span<float> h)
     {
         const int block = 3 * Width;
