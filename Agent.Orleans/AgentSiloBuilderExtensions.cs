@@ -1,10 +1,11 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Orleans;
 using Orleans.Hosting;
-using Orleans.Runtime;
 using Orleans.Persistence;
+using Orleans.Runtime;
 using Orleans.Serialization;
 using Orleans.Storage;
 using StackExchange.Redis;
@@ -29,7 +30,7 @@ public static class AgentSiloBuilderExtensions
             options.Configure(configure);
         }
         builder.Services.AddSingleton(sp => new AgentBatcher(model(sp), sp.GetRequiredService<IOptions<AgentSiloOptions>>()));
-        builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, PlacementListener>();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ILifecycleParticipant<ISiloLifecycle>, EagerPlacementDirector>());
         return builder;
     }
 

@@ -34,7 +34,7 @@ internal static class AgentClusters
         await cluster.DeployAsync().WaitAsync(TimeSpan.FromSeconds(90));
         try
         {
-            await LoadStatisticsExchangedAsync(cluster).WaitAsync(TimeSpan.FromSeconds(30));
+            await LoadStatisticsExchangedAsync(cluster, TimeSpan.FromSeconds(30));
         }
         catch (TimeoutException)
         {
@@ -48,13 +48,14 @@ internal static class AgentClusters
     /// Completes once every silo holds the load statistics of every silo. Until then a silo's activation-count
     /// placement sees only the silos it has heard from (a silo that has heard from none places everything locally),
     /// so a burst of new agents right after deployment can land almost all on one silo. Orleans publishes statistics
-    /// every second; a receiver drops them while it does not yet see the sender as active.
+    /// every second (so subscribing after deployment misses nothing for long); a receiver drops them while it does not
+    /// yet see the sender as active.
     /// </summary>
-    private static Task LoadStatisticsExchangedAsync(TestCluster cluster)
+    private static async Task LoadStatisticsExchangedAsync(TestCluster cluster, TimeSpan timeout)
     {
         var watcher = new StatisticsWatcher(cluster.Silos.Select(s => s.SiloAddress).ToArray());
-        IDisposable subscription = DeploymentLoadPublisherEvents.AllEvents.Subscribe(watcher);
-        return watcher.Exchanged.ContinueWith(_ => subscription.Dispose(), TaskScheduler.Default);
+        using IDisposable subscription = DeploymentLoadPublisherEvents.AllEvents.Subscribe(watcher);
+        await watcher.Exchanged.WaitAsync(timeout);
     }
 
     private sealed class StatisticsWatcher(SiloAddress[] silos) : IObserver<DeploymentLoadPublisherEvents.DeploymentLoadPublisherEvent>

@@ -34,20 +34,15 @@ public sealed class AllocationTests : IDisposable
         {
             Step(source, preprocessor, frame, observation);
         }
-        // Three windows of 16 frames: an allocation per frame shows in every window; a one-time runtime allocation
-        // on a loaded machine (a tier-up, a lazily created handle) shows in one at most, so the least window counts.
         const int Window = 16;
-        var windows = new long[3];
         int frames = 0;
-        for (int w = 0; w < windows.Length; w++)
+        long[] windows = SteadyAllocation.Windows(() =>
         {
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < Window && Step(source, preprocessor, frame, observation); i++)
+            if (Step(source, preprocessor, frame, observation))
             {
                 frames++;
             }
-            windows[w] = GC.GetAllocatedBytesForCurrentThread() - before;
-        }
+        }, calls: Window);
         while (Step(source, preprocessor, frame, observation))
         {
             frames++;

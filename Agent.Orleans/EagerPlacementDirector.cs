@@ -11,10 +11,10 @@ namespace AgentRnn.Orleans;
 /// a second) it places every grain on its own silo. Without this, the first burst of new agents on a fresh cluster
 /// could land almost wholly on one silo (two silos, 64 agents: 59/5, 55/9, 62/2 and 5/59 were seen; docs/DESIGN-NOTES.md).
 /// </summary>
-internal sealed class PlacementListener(IServiceProvider services) : ILifecycleParticipant<ISiloLifecycle>
+internal sealed class EagerPlacementDirector(IServiceProvider services) : ILifecycleParticipant<ISiloLifecycle>
 {
     public void Participate(ISiloLifecycle lifecycle) => lifecycle.Subscribe(
-        nameof(PlacementListener),
+        nameof(EagerPlacementDirector),
         // Before Orleans' load publisher starts (RuntimeGrainServices), so the director hears its first exchange.
         ServiceLifecycleStage.RuntimeServices,
         _ =>
